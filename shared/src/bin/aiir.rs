@@ -1,0 +1,33 @@
+//! `aiir`: the operator's command line (detectors, training, drills).
+use aiir_core::cli;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "aiir", version, about = "AI incident response: detect, decide, act, record")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Drift(cli::drift::DriftCommand),
+    #[command(flatten)]
+    Prompt(cli::prompt::PromptCommand),
+}
+
+fn main() {
+    let args = Cli::parse();
+    let result = match args.command {
+        Command::Drift(cmd) => cli::drift::run(cmd),
+        Command::Prompt(cmd) => cli::prompt::run(cmd),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::exit(2);
+        }
+    }
+}

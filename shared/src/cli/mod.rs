@@ -1,0 +1,3 @@
+//! The `aiir` command line. Each family of subcommands lives in its own module.
+pub mod drift;
+pub mod prompt;

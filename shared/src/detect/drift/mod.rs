@@ -1,0 +1,1 @@
+//! Data, concept and embedding drift (Evidently / River compatible).

@@ -1,0 +1,3 @@
+//! Detectors: they turn raw model inputs/outputs and data into [`crate::Finding`]s.
+pub mod drift;
+pub mod prompt;

@@ -1,0 +1,1 @@
+//! Prompt and output anomaly detection.

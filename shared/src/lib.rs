@@ -1,0 +1,10 @@
+//! aiir-core: everything that is the same on every cloud.
+//!
+//! The alert and incident model, the detectors, the playbook engine that turns an incident into
+//! an action plan, and the audit record. No cloud SDK lives here: each cloud crate implements
+//! [`remediate::Remediator`], [`state::StateStore`] and [`audit::AuditSink`].
+pub mod cli;
+pub mod detect;
+pub mod model;
+
+pub use model::{Finding, IncidentKind, ResourceKind, ResourceRef, Severity};
