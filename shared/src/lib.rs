@@ -8,3 +8,13 @@ pub mod detect;
 pub mod model;
 
 pub use model::{Finding, IncidentKind, ResourceKind, ResourceRef, Severity};
+pub mod action;
+pub mod audit;
+pub mod operator;
+pub mod pipeline;
+pub mod plan;
+pub mod playbook;
+pub mod remediate;
+pub mod state;
+
+pub use model::{Alert, AlertSource, AlertStatus, Evidence, Incident};
