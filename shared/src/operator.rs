@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Alert, AlertSource, AlertStatus, Evidence, Finding, IncidentKind, ResourceRef, Severity};
+use crate::model::{
+    Alert, AlertSource, AlertStatus, Evidence, Finding, IncidentKind, ResourceRef, Severity,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "aiir", rename_all = "kebab-case", deny_unknown_fields)]
@@ -29,7 +31,10 @@ pub enum OperatorEvent {
         findings: Vec<Finding>,
     },
     /// Release a step held by `approval = "required"`.
-    Approve { approval_id: String, approver: String },
+    Approve {
+        approval_id: String,
+        approver: String,
+    },
     /// Restore the prior state of an incident's steps (all, or the ones listed).
     Undo {
         incident_id: String,
@@ -73,7 +78,14 @@ impl OperatorEvent {
             Self::Findings { batch_id, findings } => findings
                 .iter()
                 .enumerate()
-                .map(|(i, f)| Alert::from_finding(f, format!("findings/{batch_id}"), format!("{batch_id}#{i}"), now))
+                .map(|(i, f)| {
+                    Alert::from_finding(
+                        f,
+                        format!("findings/{batch_id}"),
+                        format!("{batch_id}#{i}"),
+                        now,
+                    )
+                })
                 .collect(),
             Self::Approve { .. } | Self::Undo { .. } => Vec::new(),
         }

@@ -209,7 +209,11 @@ impl Responder {
         };
         match incident.status {
             AlertStatus::Resolved => {
-                incident.record(self.now(), NistPhase::Recovery, "alert resolved: no remediation");
+                incident.record(
+                    self.now(),
+                    NistPhase::Recovery,
+                    "alert resolved: no remediation",
+                );
                 info!(outcome = "resolved", "alert resolved; nothing to remediate");
                 return Ok(finish(incident, Outcome::Resolved, Vec::new()));
             }
@@ -228,12 +232,24 @@ impl Responder {
         let dedup_pk = format!("dedup#{}", incident.fingerprint);
         if enforcing {
             let claim = json!({ "incident_id": incident.id, "claimed_at": self.now() });
-            if !self.state.put_if_absent(&dedup_pk, "claim", &claim, self.dedup_ttl).await? {
-                info!(outcome = "duplicate", "fingerprint already handled; acting once");
+            if !self
+                .state
+                .put_if_absent(&dedup_pk, "claim", &claim, self.dedup_ttl)
+                .await?
+            {
+                info!(
+                    outcome = "duplicate",
+                    "fingerprint already handled; acting once"
+                );
                 return Ok(finish(incident, Outcome::Duplicate, Vec::new()));
             }
             self.state
-                .put(&incident_pk(&incident.id), INCIDENT_SK, &to_value(&incident), self.record_ttl)
+                .put(
+                    &incident_pk(&incident.id),
+                    INCIDENT_SK,
+                    &to_value(&incident),
+                    self.record_ttl,
+                )
                 .await?;
         }
         let result = self.execute_plan(&mut incident, steps).await;
@@ -262,44 +278,78 @@ impl Responder {
         let mut retryable_failure: Option<String> = None;
         for (seq, step) in steps.iter().enumerate() {
             let record = match &step.decision {
-                Decision::Excluded { reason } => self.skipped(incident, step, StepStatus::Excluded, reason),
+                Decision::Excluded { reason } => {
+                    self.skipped(incident, step, StepStatus::Excluded, reason)
+                }
                 Decision::AwaitApproval => {
-                    let pending = PendingApproval { incident: incident.clone(), step: step.clone() };
+                    let pending = PendingApproval {
+                        incident: incident.clone(),
+                        step: step.clone(),
+                    };
                     self.state
-                        .put(&format!("approval#{}", step.step_id), "pending", &to_value(&pending), self.approval_ttl)
+                        .put(
+                            &format!("approval#{}", step.step_id),
+                            "pending",
+                            &to_value(&pending),
+                            self.approval_ttl,
+                        )
                         .await?;
                     let note = format!("waiting for approval: send {{\"aiir\":\"approve\",\"approval_id\":\"{}\",\"approver\":\"<name>\"}}", step.step_id);
                     self.skipped(incident, step, StepStatus::AwaitingApproval, &note)
                 }
                 Decision::Execute => {
-                    let limited = step.mode == Mode::Enforce && step.action.kind() != ActionKind::Notify;
+                    let limited =
+                        step.mode == Mode::Enforce && step.action.kind() != ActionKind::Notify;
                     if limited && escalation.is_none() {
                         escalation = self.blast_radius_exceeded(step).await?;
                     }
                     match (&escalation, limited) {
-                        (Some(reason), true) => self.skipped(incident, step, StepStatus::BlastRadiusExceeded, reason),
-                        _ => self.run_step(incident, step, &summary).await,
+                        (Some(reason), true) => {
+                            self.skipped(incident, step, StepStatus::BlastRadiusExceeded, reason)
+                        }
+                        _ => {
+                            let (record, error) = self.run_step(incident, step, &summary).await;
+                            if let Some(error) = error.filter(ActionError::is_retryable) {
+                                retryable_failure.get_or_insert_with(|| error.to_string());
+                            }
+                            record
+                        }
                     }
                 }
             };
-            if record.status == StepStatus::Failed {
-                if let Some(error) = &record.error {
-                    if record.attempts > 1 || error.starts_with("transient") {
-                        retryable_failure.get_or_insert_with(|| error.clone());
-                    }
-                }
-            }
-            summary.push(format!("{} {} on {}: {:?}", step.rule, step.action.kind(), step.target.id, record.status));
-            incident.record(record.finished_at, step.action.kind().phase(), format!(
-                "{} {} on {}: {}",
+            summary.push(format!(
+                "{} {} on {}: {:?}",
+                step.rule,
                 step.action.kind(),
-                if step.mode == Mode::DryRun { "(dry-run)" } else { "" },
                 step.target.id,
-                serde_json::to_value(record.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+                record.status
             ));
+            incident.record(
+                record.finished_at,
+                step.action.kind().phase(),
+                format!(
+                    "{} {} on {}: {}",
+                    step.action.kind(),
+                    if step.mode == Mode::DryRun {
+                        "(dry-run)"
+                    } else {
+                        ""
+                    },
+                    step.target.id,
+                    serde_json::to_value(record.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default()
+                ),
+            );
             if step.mode == Mode::Enforce {
                 self.state
-                    .put(&incident_pk(&incident.id), &format!("step#{seq:03}#{}", step.step_id), &to_value(&record), self.record_ttl)
+                    .put(
+                        &incident_pk(&incident.id),
+                        &format!("step#{seq:03}#{}", step.step_id),
+                        &to_value(&record),
+                        self.record_ttl,
+                    )
                     .await?;
             }
             self.write_audit(incident, &record, "respond", None).await;
@@ -307,7 +357,9 @@ impl Responder {
         }
         let failed = records.iter().any(|r| r.status == StepStatus::Failed);
         if escalation.is_some() || failed {
-            let reason = escalation.clone().unwrap_or_else(|| "an action failed".to_string());
+            let reason = escalation
+                .clone()
+                .unwrap_or_else(|| "an action failed".to_string());
             if let Some(record) = self.escalate(incident, &reason, &summary).await {
                 records.push(record);
             }
@@ -316,9 +368,15 @@ impl Responder {
             Outcome::Failed
         } else if escalation.is_some() {
             Outcome::Escalated
-        } else if records.iter().any(|r| r.status == StepStatus::AwaitingApproval) {
+        } else if records
+            .iter()
+            .any(|r| r.status == StepStatus::AwaitingApproval)
+        {
             Outcome::AwaitingApproval
-        } else if records.iter().all(|r| r.mode == Mode::DryRun || r.status == StepStatus::Excluded) {
+        } else if records
+            .iter()
+            .all(|r| r.mode == Mode::DryRun || r.status == StepStatus::Excluded)
+        {
             Outcome::DryRun
         } else {
             Outcome::Contained
@@ -338,22 +396,38 @@ impl Responder {
         if let Some(error) = retryable_failure {
             return Err(PipelineError::Retryable(error));
         }
-        Ok(IncidentReport { incident: incident.clone(), outcome, steps: records, alert_to_contained_ms })
+        Ok(IncidentReport {
+            incident: incident.clone(),
+            outcome,
+            steps: records,
+            alert_to_contained_ms,
+        })
     }
 
     /// Counts this step against both limits; `Some(reason)` when either is exceeded.
-    async fn blast_radius_exceeded(&self, step: &PlannedStep) -> Result<Option<String>, PipelineError> {
+    async fn blast_radius_exceeded(
+        &self,
+        step: &PlannedStep,
+    ) -> Result<Option<String>, PipelineError> {
         let limits = &self.playbook.blast_radius;
         let window_secs = self.window.as_secs().max(1);
         let bucket = (self.now().timestamp().max(0) as u64) / window_secs;
         let ttl = self.window * 2;
         let per_resource = self
             .state
-            .increment(&format!("blast#resource#{}", step.target.id), &bucket.to_string(), ttl)
+            .increment(
+                &format!("blast#resource#{}", step.target.id),
+                &bucket.to_string(),
+                ttl,
+            )
             .await?;
         let per_action = self
             .state
-            .increment(&format!("blast#action#{}", step.action.kind()), &bucket.to_string(), ttl)
+            .increment(
+                &format!("blast#action#{}", step.action.kind()),
+                &bucket.to_string(),
+                ttl,
+            )
             .await?;
         Ok(if per_resource > u64::from(limits.per_resource) {
             Some(format!(
@@ -363,14 +437,23 @@ impl Responder {
         } else if per_action > u64::from(limits.per_action) {
             Some(format!(
                 "blast radius: {per_action} {} actions within {} (limit {})",
-                step.action.kind(), limits.window, limits.per_action
+                step.action.kind(),
+                limits.window,
+                limits.per_action
             ))
         } else {
             None
         })
     }
 
-    async fn run_step(&self, incident: &Incident, step: &PlannedStep, summary: &[String]) -> StepRecord {
+    /// Runs one step with retries. The error, if any, is returned beside the record so the
+    /// caller can tell "retry the whole delivery" from "report and move on".
+    async fn run_step(
+        &self,
+        incident: &Incident,
+        step: &PlannedStep,
+        summary: &[String],
+    ) -> (StepRecord, Option<ActionError>) {
         let started_at = self.now();
         let request = ActionRequest {
             incident,
@@ -402,10 +485,12 @@ impl Responder {
             Err(error) => {
                 warn!(error = %error, attempts, "action failed");
                 record.error = Some(error.to_string());
+                record.finished_at = self.now();
+                return (record, Some(error));
             }
         }
         record.finished_at = self.now();
-        record
+        (record, None)
     }
 
     async fn with_retries<'a, F, Fut, T>(&self, mut call: F) -> (Result<T, ActionError>, u32)
@@ -428,7 +513,13 @@ impl Responder {
         }
     }
 
-    fn skipped(&self, incident: &Incident, step: &PlannedStep, status: StepStatus, note: &str) -> StepRecord {
+    fn skipped(
+        &self,
+        incident: &Incident,
+        step: &PlannedStep,
+        status: StepStatus,
+        note: &str,
+    ) -> StepRecord {
         let now = self.now();
         StepRecord {
             incident_id: incident.id.clone(),
@@ -440,7 +531,11 @@ impl Responder {
             status,
             prior_state: Value::Null,
             new_state: Value::Null,
-            details: if note.is_empty() { Vec::new() } else { vec![note.to_string()] },
+            details: if note.is_empty() {
+                Vec::new()
+            } else {
+                vec![note.to_string()]
+            },
             error: None,
             attempts: 0,
             started_at: now,
@@ -450,62 +545,111 @@ impl Responder {
 
     /// Tell a human when aiir stopped itself or failed. Without an escalation topic the
     /// report, audit record and logs still carry it.
-    async fn escalate(&self, incident: &Incident, reason: &str, summary: &[String]) -> Option<StepRecord> {
+    async fn escalate(
+        &self,
+        incident: &Incident,
+        reason: &str,
+        summary: &[String],
+    ) -> Option<StepRecord> {
         let topic = self.playbook.defaults.escalation_topic.clone()?;
         let step = PlannedStep {
             step_id: format!("{}-escalation", incident.id),
             rule: "escalation".into(),
-            action: ActionSpec::Notify { topic: topic.clone() },
+            action: ActionSpec::Notify {
+                topic: topic.clone(),
+            },
             target: ResourceRef::new(ResourceKind::Other, topic),
             mode: Mode::Enforce,
             decision: Decision::Execute,
         };
         let mut lines = vec![format!("ESCALATION: {reason}")];
         lines.extend_from_slice(summary);
-        let record = self.run_step(incident, &step, &lines).await;
+        let (record, _) = self.run_step(incident, &step, &lines).await;
         self.write_audit(incident, &record, "escalate", None).await;
         Some(record)
     }
 
-    async fn approve(&self, approval_id: &str, approver: &str, dry_run: bool) -> Result<StepRecord, PipelineError> {
+    async fn approve(
+        &self,
+        approval_id: &str,
+        approver: &str,
+        dry_run: bool,
+    ) -> Result<StepRecord, PipelineError> {
         let pk = format!("approval#{approval_id}");
         // Dry-run peeks; enforce takes, so two concurrent approvals act once.
-        let stored = if dry_run { self.state.get(&pk, "pending").await? } else { self.state.take(&pk, "pending").await? };
+        let stored = if dry_run {
+            self.state.get(&pk, "pending").await?
+        } else {
+            self.state.take(&pk, "pending").await?
+        };
         let Some(value) = stored else {
             return Err(PipelineError::Rejected(format!(
                 "no pending approval `{approval_id}`: it was already approved, expired, or never requested"
             )));
         };
-        let pending: PendingApproval = serde_json::from_value(value)
-            .map_err(|e| PipelineError::State(StateError::Corrupt { key: pk.clone(), message: e.to_string() }))?;
+        let pending: PendingApproval = serde_json::from_value(value).map_err(|e| {
+            PipelineError::State(StateError::Corrupt {
+                key: pk.clone(),
+                message: e.to_string(),
+            })
+        })?;
         let mut step = pending.step;
         let incident = pending.incident;
         step.mode = if dry_run { Mode::DryRun } else { Mode::Enforce };
         info!(incident_id = %incident.id, approval_id, approver, "approved");
-        let record = match self.blast_radius_exceeded(&step).await? {
-            Some(reason) if !dry_run => self.skipped(&incident, &step, StepStatus::BlastRadiusExceeded, &reason),
-            _ => self.run_step(&incident, &step, &[format!("approved by {approver}")]).await,
+        let (record, error) = match self.blast_radius_exceeded(&step).await? {
+            Some(reason) if !dry_run => (
+                self.skipped(&incident, &step, StepStatus::BlastRadiusExceeded, &reason),
+                None,
+            ),
+            _ => {
+                self.run_step(&incident, &step, &[format!("approved by {approver}")])
+                    .await
+            }
         };
         if !dry_run {
             self.state
-                .put(&incident_pk(&incident.id), &format!("step#approved#{}", step.step_id), &to_value(&record), self.record_ttl)
+                .put(
+                    &incident_pk(&incident.id),
+                    &format!("step#approved#{}", step.step_id),
+                    &to_value(&record),
+                    self.record_ttl,
+                )
                 .await?;
         }
-        self.write_audit(&incident, &record, "approve", Some(approver)).await;
-        if record.status == StepStatus::Failed && record.attempts > 1 {
-            return Err(PipelineError::Retryable(record.error.clone().unwrap_or_default()));
+        self.write_audit(&incident, &record, "approve", Some(approver))
+            .await;
+        if let Some(error) = error.filter(ActionError::is_retryable) {
+            if !dry_run {
+                // Put the approval back so the redelivered `approve` can act.
+                let pending = PendingApproval { incident, step };
+                self.state
+                    .put(&pk, "pending", &to_value(&pending), self.approval_ttl)
+                    .await?;
+            }
+            return Err(PipelineError::Retryable(error.to_string()));
         }
         Ok(record)
     }
 
-    async fn undo(&self, incident_id: &str, only: &[String], operator: &str, dry_run: bool) -> Result<Vec<StepRecord>, PipelineError> {
+    async fn undo(
+        &self,
+        incident_id: &str,
+        only: &[String],
+        operator: &str,
+        dry_run: bool,
+    ) -> Result<Vec<StepRecord>, PipelineError> {
         let pk = incident_pk(incident_id);
         let items = self.state.query(&pk).await?;
         let incident: Incident = items
             .iter()
             .find(|(sk, _)| sk == INCIDENT_SK)
             .and_then(|(_, v)| serde_json::from_value(v.clone()).ok())
-            .ok_or_else(|| PipelineError::Rejected(format!("no recorded incident `{incident_id}` (expired, or it only ran in dry-run)")))?;
+            .ok_or_else(|| {
+                PipelineError::Rejected(format!(
+                    "no recorded incident `{incident_id}` (expired, or it only ran in dry-run)"
+                ))
+            })?;
         let mut steps: Vec<(String, StepRecord)> = items
             .into_iter()
             .filter(|(sk, _)| sk.starts_with("step#"))
@@ -516,8 +660,9 @@ impl Responder {
         steps.reverse();
         let mut results = Vec::new();
         for (sk, record) in steps {
-            if record.status != StepStatus::Applied {
-                continue; // nothing was changed (or it was already undone)
+            // Nothing was changed (or it was already undone); a sent message cannot be unsent.
+            if record.status != StepStatus::Applied || record.action.kind() == ActionKind::Notify {
+                continue;
             }
             let started_at = self.now();
             let mut undone = record.clone();
@@ -525,7 +670,12 @@ impl Responder {
             if dry_run {
                 undone.status = StepStatus::DryRun;
                 undone.mode = Mode::DryRun;
-                undone.details = vec![format!("would restore {} on {} to: {}", record.action.kind(), record.target.id, record.prior_state)];
+                undone.details = vec![format!(
+                    "would restore {} on {} to: {}",
+                    record.action.kind(),
+                    record.target.id,
+                    record.prior_state
+                )];
                 undone.finished_at = self.now();
                 results.push(undone);
                 continue;
@@ -548,15 +698,24 @@ impl Responder {
             undone.finished_at = self.now();
             if undone.status == StepStatus::Undone {
                 // Keep the original prior state so the record still explains what happened.
-                self.state.put(&pk, &sk, &to_value(&undone), self.record_ttl).await?;
+                self.state
+                    .put(&pk, &sk, &to_value(&undone), self.record_ttl)
+                    .await?;
             }
-            self.write_audit(&incident, &undone, "undo", Some(operator)).await;
+            self.write_audit(&incident, &undone, "undo", Some(operator))
+                .await;
             results.push(undone);
         }
         Ok(results)
     }
 
-    async fn write_audit(&self, incident: &Incident, step: &StepRecord, trigger: &str, operator: Option<&str>) {
+    async fn write_audit(
+        &self,
+        incident: &Incident,
+        step: &StepRecord,
+        trigger: &str,
+        operator: Option<&str>,
+    ) {
         let record = AuditRecord {
             cloud: self.remediator.cloud(),
             incident_id: incident.id.clone(),

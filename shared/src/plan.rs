@@ -34,7 +34,9 @@ pub fn classify(alert: &Alert, playbook: &Playbook) -> (IncidentKind, Severity) 
     let rule = playbook.classify.iter().find(|c| {
         let m = &c.matcher;
         m.source.is_none_or(|s| s == alert.source)
-            && m.title.as_deref().is_none_or(|p| glob_match(p, &alert.title))
+            && m.title
+                .as_deref()
+                .is_none_or(|p| glob_match(p, &alert.title))
             && m.labels.iter().all(|(key, pattern)| {
                 alert
                     .labels
@@ -62,10 +64,7 @@ pub fn plan(incident: &Incident, playbook: &Playbook, force_dry_run: bool) -> Ve
             let mode = if force_dry_run {
                 Mode::DryRun
             } else {
-                entry
-                    .mode
-                    .or(rule.mode)
-                    .unwrap_or(playbook.defaults.mode)
+                entry.mode.or(rule.mode).unwrap_or(playbook.defaults.mode)
             };
             for target in targets(&entry.action, incident) {
                 let step_id = step_id(&incident.fingerprint, &entry.action, &target);
@@ -134,7 +133,11 @@ fn targets(action: &ActionSpec, incident: &Incident) -> Vec<ResourceRef> {
     }
     let kinds = action.kind().target_kinds();
     let mut found: Vec<ResourceRef> = Vec::new();
-    for r in incident.resources.iter().filter(|r| kinds.contains(&r.kind)) {
+    for r in incident
+        .resources
+        .iter()
+        .filter(|r| kinds.contains(&r.kind))
+    {
         if !found.iter().any(|f| f.id == r.id && f.kind == r.kind) {
             found.push(r.clone());
         }
@@ -176,8 +179,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
         return pattern == text;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last)
-    {
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];

@@ -72,7 +72,13 @@ impl MemoryStateStore {
 
 #[async_trait]
 impl StateStore for MemoryStateStore {
-    async fn put_if_absent(&self, pk: &str, sk: &str, value: &Value, _: Duration) -> Result<bool, StateError> {
+    async fn put_if_absent(
+        &self,
+        pk: &str,
+        sk: &str,
+        value: &Value,
+        _: Duration,
+    ) -> Result<bool, StateError> {
         let mut items = self.lock();
         let key = (pk.to_string(), sk.to_string());
         if items.contains_key(&key) {

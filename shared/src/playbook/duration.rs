@@ -15,7 +15,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        other => return Err(format!("unknown unit `{other}` in `{text}`: use s, m, h or d")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`: use s, m, h or d"
+            ))
+        }
     };
     value
         .checked_mul(seconds)

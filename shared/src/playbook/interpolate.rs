@@ -1,13 +1,34 @@
 //! `${VAR}` and `${VAR:-default}` interpolation, as Vector and Docker Compose do it.
 use super::Problem;
 
+/// Whole-line comments are left as they are, so documentation may show `${VAR}`.
 pub fn interpolate(
     text: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, Vec<Problem>> {
     let mut out = String::with_capacity(text.len());
     let mut problems = Vec::new();
-    let mut rest = text;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with('#') {
+            out.push_str(line);
+        } else {
+            interpolate_line(line, env, &mut out, &mut problems);
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+fn interpolate_line(
+    line: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut String,
+    problems: &mut Vec<Problem>,
+) {
+    let mut rest = line;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
@@ -26,10 +47,8 @@ pub fn interpolate(
             Some((name, default)) => (name, Some(default)),
             None => (inner, None),
         };
-        let valid_name = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let valid_name =
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid_name {
             problems.push(Problem::new(
                 "playbook",
@@ -50,11 +69,6 @@ pub fn interpolate(
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
 }
 
 #[cfg(test)]
@@ -74,5 +88,9 @@ mod tests {
         assert!(problems[0].message.contains("`A`"));
         assert!(problems[1].message.contains("`B`"));
         assert!(interpolate("${OPEN", &env).is_err());
+        assert_eq!(
+            interpolate("# ${DOC}\nx = \"${SET}\"\n", &env).unwrap(),
+            "# ${DOC}\nx = \"value\"\n"
+        );
     }
 }

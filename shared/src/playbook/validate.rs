@@ -14,7 +14,11 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(field: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             message: message.into(),
@@ -54,7 +58,11 @@ impl Playbook {
             ("blast_radius.window", &self.blast_radius.window),
         ] {
             if let Err(message) = parse_duration(value) {
-                problems.push(Problem::new(field, message, "write e.g. `15m`, `1h` or `24h`"));
+                problems.push(Problem::new(
+                    field,
+                    message,
+                    "write e.g. `15m`, `1h` or `24h`",
+                ));
             }
         }
         if self.defaults.attempts == 0 || self.defaults.attempts > 10 {
@@ -92,7 +100,11 @@ impl Playbook {
         for (i, rule) in self.rules.iter().enumerate() {
             let at = format!("rules[{i}]");
             if rule.name.trim().is_empty() {
-                problems.push(Problem::new(format!("{at}.name"), "is empty", "name the rule"));
+                problems.push(Problem::new(
+                    format!("{at}.name"),
+                    "is empty",
+                    "name the rule",
+                ));
             } else if !names.insert(rule.name.as_str()) {
                 problems.push(Problem::new(
                     format!("{at}.name"),
