@@ -202,7 +202,10 @@ pub fn train(
     cfg: &TrainConfig,
     meta: String,
 ) -> LinearModel {
-    let xs: Vec<Sparse> = texts.iter().map(|t| Sparse::from_text(t, cfg.bits)).collect();
+    let xs: Vec<Sparse> = texts
+        .iter()
+        .map(|t| Sparse::from_text(t, cfg.bits))
+        .collect();
     let refs: Vec<&Sparse> = xs.iter().collect();
     let mut oof = vec![0f32; xs.len()];
     let folds = cfg.folds.max(2);

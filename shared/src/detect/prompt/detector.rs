@@ -1,0 +1,154 @@
+//! The prompt-injection / jailbreak detector: rules + known-attack similarity + linear model,
+//! combined into one calibrated score with the reasons that fired.
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::linear::{sigmoid, LinearModel};
+use super::normalize::{normalize, Flags};
+use super::rules::{RuleHit, RuleSet};
+use super::similarity::{KnownAttacks, MinHash};
+use super::PromptError;
+
+/// Shipped weights (trained by `aiir train prompt-injection`, see docs/readme/prompt.md).
+pub const BUILTIN_MODEL: &[u8] = include_bytes!("../../../models/prompt_injection.bin");
+/// Shipped MinHash signatures of the training attacks.
+pub const BUILTIN_KNOWN_ATTACKS: &[u8] = include_bytes!("../../../models/known_attacks.bin");
+
+/// Each rule category adds its strongest rule's weight once; the total is capped so rules
+/// alone cannot drown strong benign evidence from the model.
+const RULE_CAP: f32 = 8.0;
+/// Similarity below this adds nothing; above, up to `SIM_GAIN * (1 - SIM_FLOOR)` log-odds.
+const SIM_FLOOR: f32 = 0.5;
+const SIM_GAIN: f32 = 8.0;
+/// Hidden characters (tags, bidi overrides) in a prompt are suspicious on their own.
+const HIDDEN_BOOST: f32 = 1.5;
+
+/// One scored prompt.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// Calibrated probability of attack, [0, 1].
+    pub score: f64,
+    /// `attack` or `benign`.
+    pub label: &'static str,
+    /// Why: `rule:<id>`, `model`, `similar-to-known-attack`, `obfuscation:<what>`.
+    pub reasons: Vec<String>,
+    /// Rules that fired, with the matched (normalised) text.
+    pub rules: Vec<RuleHit>,
+    /// Model's calibrated probability alone.
+    pub model_score: f64,
+    /// Best estimated Jaccard similarity to a known attack.
+    pub similarity: f64,
+    /// What normalisation undid.
+    pub flags: Flags,
+    /// Hex SHA-256 of the normalised prompt: stable across obfuscations, for blocking.
+    pub signature: String,
+}
+
+impl Verdict {
+    pub fn is_attack(&self) -> bool {
+        self.label == "attack"
+    }
+}
+
+/// The assembled detector. Cheap to share; build once (see [`PromptDetector::shared`]).
+#[derive(Debug)]
+pub struct PromptDetector {
+    pub rules: RuleSet,
+    pub model: LinearModel,
+    pub known: KnownAttacks,
+    /// Decision threshold on the combined score.
+    pub threshold: f64,
+}
+
+/// Hex SHA-256 of normalised text.
+pub fn signature(normalised: &str) -> String {
+    hex::encode(Sha256::digest(normalised.as_bytes()))
+}
+
+impl PromptDetector {
+    /// The shipped rules, model and known-attack corpus.
+    pub fn builtin() -> Result<Self, PromptError> {
+        Ok(Self {
+            rules: RuleSet::builtin()?,
+            model: LinearModel::from_bytes(BUILTIN_MODEL)?,
+            known: KnownAttacks::from_bytes(BUILTIN_KNOWN_ATTACKS)?,
+            threshold: 0.5,
+        })
+    }
+
+    /// A process-wide instance of [`PromptDetector::builtin`] (loaded once per cold start).
+    pub fn shared() -> Result<&'static Self, PromptError> {
+        static CELL: OnceLock<Result<PromptDetector, String>> = OnceLock::new();
+        CELL.get_or_init(|| Self::builtin().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| PromptError::Model(e.clone()))
+    }
+
+    /// Score one prompt.
+    pub fn scan(&self, prompt: &str) -> Verdict {
+        let n = normalize(prompt);
+        let rules = self.rules.scan(&n.text);
+        let model_logit = self.model.logit(&n.text);
+        let squashed: String = n.main().chars().filter(|c| c.is_alphanumeric()).collect();
+        let similarity = if self.known.is_empty() || squashed.len() < 20 {
+            0.0
+        } else {
+            self.known.best(&MinHash::of(&squashed))
+        };
+        let mut reasons = Vec::new();
+        let mut z = model_logit;
+        let model_score = sigmoid(model_logit);
+        if model_score >= 0.5 {
+            reasons.push(format!("model:{model_score:.2}"));
+        }
+        // Strongest rule per category, summed over categories, capped.
+        let mut cats: Vec<(&str, f32)> = Vec::new();
+        for h in &rules {
+            reasons.push(format!("rule:{}", h.id));
+            match cats.iter_mut().find(|c| c.0 == h.category) {
+                Some(c) => c.1 = c.1.max(h.weight),
+                None => cats.push((&h.category, h.weight)),
+            }
+        }
+        z += cats.iter().map(|c| c.1).sum::<f32>().min(RULE_CAP);
+        if similarity >= SIM_FLOOR {
+            z += SIM_GAIN * (similarity - SIM_FLOOR);
+            reasons.push(format!("similar-to-known-attack:{similarity:.2}"));
+        }
+        if n.flags.tag_chars > 0 || n.flags.bidi > 0 {
+            z += HIDDEN_BOOST;
+        }
+        for (what, hit) in [
+            ("tag-characters", n.flags.tag_chars > 0),
+            ("bidi-controls", n.flags.bidi > 0),
+            ("invisible-characters", n.flags.invisible > 0),
+            ("homoglyphs", n.flags.homoglyphs > 0),
+            ("leetspeak", n.flags.leet_words > 0),
+            ("spaced-letters", n.flags.spaced_runs > 0),
+        ] {
+            if hit {
+                reasons.push(format!("obfuscation:{what}"));
+            }
+        }
+        for d in &n.flags.decoded {
+            reasons.push(format!("decoded:{d}"));
+        }
+        let score = f64::from(sigmoid(z));
+        Verdict {
+            score,
+            label: if score >= self.threshold {
+                "attack"
+            } else {
+                "benign"
+            },
+            reasons,
+            rules,
+            model_score: f64::from(model_score),
+            similarity: f64::from(similarity),
+            signature: signature(n.main()),
+            flags: n.flags,
+        }
+    }
+}
