@@ -1,9 +1,385 @@
 //! `aiir drift`, `aiir concept`, `aiir embedding-drift`.
-use clap::Subcommand;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+
+use crate::detect::drift::concept::ConceptDetector;
+use crate::detect::drift::dataset::{column_drift, summarise, DatasetDrift, DriftOptions};
+use crate::detect::drift::embedding::{self, EmbeddingMethod};
+use crate::detect::drift::table::{pair_columns, parse_csv, Table};
+use crate::detect::drift::{ColumnType, DriftError, StatTest};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Json,
+    Text,
+    Html,
+}
 
 #[derive(Debug, Subcommand)]
-pub enum DriftCommand {}
+pub enum DriftCommand {
+    /// Data drift per column with Evidently's tests and defaults, plus the dataset verdict.
+    Drift {
+        /// Reference (training / baseline) CSV with a header row.
+        #[arg(long)]
+        reference: PathBuf,
+        /// Current (production) CSV with the same columns.
+        #[arg(long)]
+        current: PathBuf,
+        /// Column type, `COLUMN=num|cat` (repeatable); others are inferred like Evidently.
+        #[arg(long = "column-type", value_name = "COLUMN=num|cat")]
+        column_type: Vec<String>,
+        /// Test by Evidently name, `COLUMN=NAME` or `NAME` for every column (repeatable).
+        #[arg(long, value_name = "[COLUMN=]NAME")]
+        stattest: Vec<String>,
+        /// Threshold, `COLUMN=X` or `X` for every column (repeatable).
+        #[arg(long, value_name = "[COLUMN=]X")]
+        threshold: Vec<String>,
+        /// Only these columns (repeatable; default: every column of the current file).
+        #[arg(long)]
+        column: Vec<String>,
+        /// Share of drifted columns at which the dataset drifts.
+        #[arg(long, default_value_t = 0.5)]
+        drift_share: f64,
+        /// Seed for empirical_mmd's permutations (numpy legacy generator).
+        #[arg(long, default_value_t = 0)]
+        mmd_seed: u32,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// Streaming concept drift over one value per line; prints `{"detections": [...]}`.
+    Concept {
+        /// adwin | page-hinkley | kswin | ddm | eddm | hddm-a | hddm-w
+        #[arg(long)]
+        detector: String,
+        /// River parameter, `NAME=VALUE` (repeatable), e.g. `delta=0.01`.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// One number per line, no header; `-` for stdin.
+        #[arg(long)]
+        input: String,
+        /// Load detector state from this JSON file (if it exists) and save it back afterwards.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// Embedding drift between two CSVs whose rows are vectors (Evidently's methods).
+    EmbeddingDrift {
+        #[arg(long)]
+        reference: PathBuf,
+        #[arg(long)]
+        current: PathBuf,
+        /// model | distance | ratio | mmd | cosine
+        #[arg(long, default_value = "model")]
+        method: String,
+        /// Method parameter, `NAME=VALUE` (repeatable), e.g. `dist=cosine`, `threshold=0.2`.
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Treat the first row as data, not a header.
+        #[arg(long)]
+        no_header: bool,
+    },
+}
 
 pub fn run(cmd: DriftCommand) -> anyhow::Result<i32> {
-    match cmd {}
+    let res = match cmd {
+        DriftCommand::Drift {
+            reference,
+            current,
+            column_type,
+            stattest,
+            threshold,
+            column,
+            drift_share,
+            mmd_seed,
+            format,
+        } => run_drift(
+            &reference,
+            &current,
+            &column_type,
+            &stattest,
+            &threshold,
+            &column,
+            drift_share,
+            mmd_seed,
+            format,
+        ),
+        DriftCommand::Concept {
+            detector,
+            params,
+            input,
+            state,
+        } => run_concept(&detector, &params, &input, state.as_deref()),
+        DriftCommand::EmbeddingDrift {
+            reference,
+            current,
+            method,
+            params,
+            no_header,
+        } => run_embedding(&reference, &current, &method, &params, no_header),
+    };
+    match res {
+        Ok(()) => Ok(0),
+        Err(e) => {
+            // Bad input is the caller's to fix: say what and where, exit 2.
+            eprintln!("error: {e:#}");
+            Ok(2)
+        }
+    }
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn read_table(path: &Path) -> anyhow::Result<Table> {
+    Ok(parse_csv(&path.display().to_string(), &read_text(path)?)?)
+}
+
+fn kv(s: &str) -> Option<(&str, &str)> {
+    s.split_once('=')
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_drift(
+    reference: &Path,
+    current: &Path,
+    column_type: &[String],
+    stattest: &[String],
+    threshold: &[String],
+    only: &[String],
+    drift_share: f64,
+    mmd_seed: u32,
+    format: Format,
+) -> anyhow::Result<()> {
+    let rt = read_table(reference)?;
+    let ct = read_table(current)?;
+    let mut types = BTreeMap::new();
+    for s in column_type {
+        let (c, t) = kv(s).with_context(|| format!("--column-type {s}: expected COLUMN=num|cat"))?;
+        let t = match t {
+            "num" | "numerical" => ColumnType::Numerical,
+            "cat" | "categorical" => ColumnType::Categorical,
+            _ => anyhow::bail!("--column-type {s}: type must be num or cat"),
+        };
+        types.insert(c.to_string(), t);
+    }
+    let mut opts = DriftOptions {
+        drift_share: Some(drift_share),
+        ..Default::default()
+    };
+    opts.test_options.mmd_seed = mmd_seed;
+    for s in stattest {
+        let (col, name) = match kv(s) {
+            Some((c, n)) => (Some(c), n),
+            None => (None, s.as_str()),
+        };
+        let t = StatTest::from_name(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--stattest {s}: unknown test '{name}' (known: {})",
+                StatTest::ALL.map(|t| t.name()).join(", ")
+            )
+        })?;
+        match col {
+            Some(c) => {
+                opts.per_column_test.insert(c.to_string(), t);
+            }
+            None => opts.test = Some(t),
+        }
+    }
+    for s in threshold {
+        let (col, v) = match kv(s) {
+            Some((c, v)) => (Some(c), v),
+            None => (None, s.as_str()),
+        };
+        let x: f64 = v
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite())
+            .with_context(|| format!("--threshold {s}: not a finite number"))?;
+        match col {
+            Some(c) => {
+                opts.per_column_threshold.insert(c.to_string(), x);
+            }
+            None => opts.threshold = Some(x),
+        }
+    }
+    for c in opts.per_column_test.keys().chain(opts.per_column_threshold.keys()) {
+        if ct.column(c).is_none() {
+            return Err(DriftError::UnknownColumn(format!("{c}' in '{}", ct.file)).into());
+        }
+    }
+    let only = (!only.is_empty()).then_some(only);
+    let (cols, skipped) = pair_columns(&rt, &ct, &types, only)?;
+    let mut results = Vec::with_capacity(cols.len());
+    for c in &cols {
+        results.push(column_drift(&c.name, &c.reference, &c.current, c.ctype, &opts)?);
+    }
+    let report = summarise(results, opts.drift_share(), skipped);
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => print!("{}", text_report(&report)),
+        Format::Html => print!("{}", crate::detect::drift::report::html_report(&report, &cols, reference, current)),
+    }
+    Ok(())
+}
+
+fn text_report(r: &DatasetDrift) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{:<28} {:<4} {:<17} {:>14} {:>12} {:>9}  drifted\n",
+        "column", "type", "stattest", "statistic", "p_value", "threshold"
+    ));
+    let num = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.6}"));
+    for c in &r.columns {
+        s.push_str(&format!(
+            "{:<28} {:<4} {:<17} {:>14} {:>12} {:>9}  {}\n",
+            c.column,
+            c.column_type.as_str(),
+            c.stattest.name(),
+            num(c.statistic),
+            num(c.p_value),
+            c.threshold,
+            if c.drifted { "YES" } else { "no" }
+        ));
+    }
+    for k in &r.skipped {
+        s.push_str(&format!("skipped {}: {}\n", k.column, k.reason));
+    }
+    s.push_str(&format!(
+        "dataset drift: {} ({} of {} columns drifted, share {:.3}, drift_share {})\n",
+        if r.dataset_drift { "YES" } else { "no" },
+        r.number_of_drifted_columns,
+        r.number_of_columns,
+        r.share_of_drifted_columns,
+        r.drift_share
+    ));
+    s
+}
+
+fn read_values(input: &str) -> anyhow::Result<Vec<f64>> {
+    let (name, text) = if input == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).context("cannot read stdin")?;
+        ("<stdin>".to_string(), s)
+    } else {
+        (input.to_string(), read_text(Path::new(input))?)
+    };
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let x: f64 = t.parse().map_err(|_| DriftError::Parse {
+            file: name.clone(),
+            row: i + 1,
+            column: "value".into(),
+            message: format!("'{t}' is not a number"),
+        })?;
+        if !x.is_finite() {
+            return Err(DriftError::Parse {
+                file: name.clone(),
+                row: i + 1,
+                column: "value".into(),
+                message: format!("'{t}' is not a finite number"),
+            }
+            .into());
+        }
+        out.push(x);
+    }
+    if out.is_empty() {
+        anyhow::bail!("{name}: no values (empty input)");
+    }
+    Ok(out)
+}
+
+fn parse_params(params: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut m = BTreeMap::new();
+    for p in params {
+        let (k, v) = kv(p).with_context(|| format!("--param {p}: expected NAME=VALUE"))?;
+        m.insert(k.to_string(), v.to_string());
+    }
+    Ok(m)
+}
+
+/// State file: the detector plus how many values it has seen (so indices stay global).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ConceptState {
+    seen: usize,
+    detector: ConceptDetector,
+}
+
+fn run_concept(detector: &str, params: &[String], input: &str, state: Option<&Path>) -> anyhow::Result<()> {
+    let values = read_values(input)?;
+    let params = parse_params(params)?;
+    let mut st = match state {
+        Some(p) if p.exists() => {
+            let s: ConceptState = serde_json::from_str(&read_text(p)?)
+                .with_context(|| format!("{}: not a detector state", p.display()))?;
+            if s.detector.name() != detector {
+                anyhow::bail!("{}: state is for '{}', not '{detector}'", p.display(), s.detector.name());
+            }
+            s
+        }
+        _ => ConceptState {
+            seen: 0,
+            detector: ConceptDetector::from_name(detector, &params)?,
+        },
+    };
+    let detections = st.detector.run(&values, st.seen);
+    st.seen += values.len();
+    if let Some(p) = state {
+        std::fs::write(p, serde_json::to_string(&st)?).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    println!("{}", serde_json::json!({ "detections": detections }));
+    Ok(())
+}
+
+fn read_matrix(path: &Path, no_header: bool) -> anyhow::Result<Vec<Vec<f64>>> {
+    let text = read_text(path)?;
+    let file = path.display().to_string();
+    let mut rows = Vec::new();
+    let mut width = None;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || (i == 0 && !no_header) {
+            continue;
+        }
+        let mut row = Vec::new();
+        for (j, cell) in line.split(',').enumerate() {
+            let t = cell.trim();
+            let x: f64 = t.parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| DriftError::Parse {
+                file: file.clone(),
+                row: i + 1,
+                column: format!("{}", j + 1),
+                message: format!("'{t}' is not a finite number"),
+            })?;
+            row.push(x);
+        }
+        if *width.get_or_insert(row.len()) != row.len() {
+            return Err(DriftError::Parse {
+                file,
+                row: i + 1,
+                column: String::new(),
+                message: format!("expected {} values, found {}", width.unwrap_or(0), row.len()),
+            }
+            .into());
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        anyhow::bail!("{file}: no vectors (empty file)");
+    }
+    Ok(rows)
+}
+
+fn run_embedding(reference: &Path, current: &Path, method: &str, params: &[String], no_header: bool) -> anyhow::Result<()> {
+    let r = read_matrix(reference, no_header)?;
+    let c = read_matrix(current, no_header)?;
+    let m = EmbeddingMethod::from_name(method, &parse_params(params)?)?;
+    let res = embedding::embedding_drift(&r, &c, &m)?;
+    println!("{}", serde_json::to_string_pretty(&res)?);
+    Ok(())
 }

@@ -52,8 +52,19 @@ fn distinct_num<'a>(it: impl Iterator<Item = &'a f64>, limit: usize) -> usize {
 
 /// Evidently's `_get_default_stattest` for numerical and categorical columns.
 pub fn default_stattest(reference: &Values, current: &Values, ctype: ColumnType) -> StatTest {
+    default_stattest_for_rows(reference.len(), reference, current, ctype)
+}
+
+/// As [`default_stattest`], with the reference row count given separately (a profile keeps a
+/// sample of the reference but remembers how many rows it summarises).
+pub fn default_stattest_for_rows(
+    reference_rows: usize,
+    reference: &Values,
+    current: &Values,
+    ctype: ColumnType,
+) -> StatTest {
     let n_values = distinct_capped(reference, Some(current), 5);
-    let small = reference.len() <= 1000;
+    let small = reference_rows <= 1000;
     match (small, ctype) {
         (true, ColumnType::Numerical) if n_values <= 5 => {
             if n_values > 2 {
@@ -138,6 +149,19 @@ pub fn column_drift(
     ctype: ColumnType,
     opts: &DriftOptions,
 ) -> Result<ColumnDrift, DriftError> {
+    column_drift_for_rows(name, reference.len(), reference, current, ctype, opts)
+}
+
+/// As [`column_drift`], choosing the default test by `reference_rows` (for profiles whose
+/// reference is a sample).
+pub fn column_drift_for_rows(
+    name: &str,
+    reference_rows: usize,
+    reference: &Values,
+    current: &Values,
+    ctype: ColumnType,
+    opts: &DriftOptions,
+) -> Result<ColumnDrift, DriftError> {
     if reference.is_empty() {
         return Err(DriftError::InvalidInput(format!(
             "An empty column '{name}' was provided for drift calculation in the reference dataset."
@@ -165,7 +189,7 @@ pub fn column_drift(
             }
             t
         }
-        None => default_stattest(reference, current, ctype),
+        None => default_stattest_for_rows(reference_rows, reference, current, ctype),
     };
     let threshold = opts
         .per_column_threshold

@@ -13,6 +13,7 @@ pub mod concept;
 pub mod dataset;
 pub mod embedding;
 pub mod profile;
+pub mod report;
 pub mod rng;
 pub mod special;
 pub mod stattest;
