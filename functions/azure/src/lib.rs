@@ -1,0 +1,1 @@
+//! aiir on azure (in progress).

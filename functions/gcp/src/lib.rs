@@ -1,0 +1,1 @@
+//! aiir on gcp (in progress).
