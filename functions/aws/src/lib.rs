@@ -1,1 +1,13 @@
-//! aiir on AWS.
+//! aiir on AWS: SDK clients, the remediator (one module per action), the DynamoDB state store
+//! and the S3 audit sink.
+pub mod actions;
+pub mod audit;
+pub mod clients;
+pub mod error;
+pub mod remediator;
+pub mod state;
+
+pub use audit::S3AuditSink;
+pub use clients::AwsClients;
+pub use remediator::{required_permissions, AwsRemediator};
+pub use state::DynamoDbStateStore;
