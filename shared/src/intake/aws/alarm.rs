@@ -92,7 +92,11 @@ pub(crate) fn status(state: &str, path: &str) -> Result<AlertStatus, IntakeError
         "ALARM" => Ok(AlertStatus::Firing),
         "OK" => Ok(AlertStatus::Resolved),
         "INSUFFICIENT_DATA" => Ok(AlertStatus::Informational),
-        other => Err(invalid(path, other, "expected ALARM, OK or INSUFFICIENT_DATA")),
+        other => Err(invalid(
+            path,
+            other,
+            "expected ALARM, OK or INSUFFICIENT_DATA",
+        )),
     }
 }
 
@@ -133,13 +137,17 @@ pub(crate) fn metrics_camel(list: &[Value], path: &str) -> Result<Vec<MetricQuer
 
 /// Metric dimensions: an object `{name: value}` (EventBridge) or a list of
 /// `{"name": …, "value": …}` (SNS; either capitalisation).
-pub(crate) fn dimensions(value: Option<&Value>, path: &str) -> Result<BTreeMap<String, String>, IntakeError> {
+pub(crate) fn dimensions(
+    value: Option<&Value>,
+    path: &str,
+) -> Result<BTreeMap<String, String>, IntakeError> {
     let mut out = BTreeMap::new();
     match value {
         None => {}
         Some(Value::Object(map)) => {
             for (k, v) in map {
-                let text = scalar_text(v).ok_or_else(|| super::fields::wrong_type(&key_path(path, k), "a string", v))?;
+                let text = scalar_text(v)
+                    .ok_or_else(|| super::fields::wrong_type(&key_path(path, k), "a string", v))?;
                 out.insert(k.trim().to_string(), text);
             }
         }
@@ -153,12 +161,26 @@ pub(crate) fn dimensions(value: Option<&Value>, path: &str) -> Result<BTreeMap<S
                     (Some(n), Some(v)) => {
                         out.insert(n.to_string(), v.to_string());
                     }
-                    (None, _) => return Err(IntakeError::Missing { path: key_path(&p, "name") }),
-                    (Some(_), None) => return Err(IntakeError::Missing { path: key_path(&p, "value") }),
+                    (None, _) => {
+                        return Err(IntakeError::Missing {
+                            path: key_path(&p, "name"),
+                        })
+                    }
+                    (Some(_), None) => {
+                        return Err(IntakeError::Missing {
+                            path: key_path(&p, "value"),
+                        })
+                    }
                 }
             }
         }
-        Some(other) => return Err(super::fields::wrong_type(path, "an object or an array", other)),
+        Some(other) => {
+            return Err(super::fields::wrong_type(
+                path,
+                "an object or an array",
+                other,
+            ))
+        }
     }
     Ok(out)
 }
@@ -178,7 +200,10 @@ pub(crate) fn children_from_reason_data(reason_data: Option<&str>) -> Vec<Child>
             let state = c.get("state");
             Some(Child {
                 arn: arn::normalize(arn),
-                state: state.and_then(|s| s.get("value")).and_then(Value::as_str).map(state_value),
+                state: state
+                    .and_then(|s| s.get("value"))
+                    .and_then(Value::as_str)
+                    .map(state_value),
                 timestamp: state
                     .and_then(|s| s.get("timestamp"))
                     .and_then(Value::as_str)
@@ -248,16 +273,25 @@ impl AlarmChange {
             threshold_metric_id: None,
             alarm_rule,
             children,
-            actions_suppressed_by: opt_text(state, &state_path, "actionsSuppressedBy")?.map(str::to_string),
+            actions_suppressed_by: opt_text(state, &state_path, "actionsSuppressedBy")?
+                .map(str::to_string),
         })
     }
 
     /// Fill account, region and ARN, preferring what the ARN itself says.
-    pub(crate) fn set_identity(&mut self, alarm_arn: Option<&str>, account: Option<&str>, region: Option<&str>) {
+    pub(crate) fn set_identity(
+        &mut self,
+        alarm_arn: Option<&str>,
+        account: Option<&str>,
+        region: Option<&str>,
+    ) {
         let parsed = alarm_arn.and_then(Arn::parse);
         self.alarm_arn = alarm_arn.map(arn::normalize).filter(|a| !a.is_empty());
-        self.account = super::fields::account_id(account)
-            .or_else(|| parsed.as_ref().and_then(|a| super::fields::account_id(Some(&a.account))));
+        self.account = super::fields::account_id(account).or_else(|| {
+            parsed
+                .as_ref()
+                .and_then(|a| super::fields::account_id(Some(&a.account)))
+        });
         self.region = parsed
             .as_ref()
             .and_then(|a| a.region_code().map(str::to_string))
@@ -286,7 +320,9 @@ impl AlarmChange {
         match &self.alarm_arn {
             Some(a) => a.clone(),
             None => match (&self.region, &self.account) {
-                (Some(r), Some(a)) => format!("arn:aws:cloudwatch:{r}:{a}:alarm:{}", self.alarm_name),
+                (Some(r), Some(a)) => {
+                    format!("arn:aws:cloudwatch:{r}:{a}:alarm:{}", self.alarm_name)
+                }
                 _ => format!("alarm:{}", self.alarm_name),
             },
         }
@@ -314,7 +350,10 @@ impl AlarmChange {
         }
         let named: Vec<&MetricQuery> = self.metrics.iter().filter(|m| m.name.is_some()).collect();
         if let Some(first) = named.first() {
-            labels.insert("metric_name".to_string(), first.name.clone().unwrap_or_default());
+            labels.insert(
+                "metric_name".to_string(),
+                first.name.clone().unwrap_or_default(),
+            );
             if let Some(ns) = &first.namespace {
                 labels.insert("namespace".to_string(), ns.clone());
             }
@@ -352,7 +391,9 @@ impl AlarmChange {
                         ResourceKind::Function => "function_name",
                         _ => "bucket_name",
                     };
-                    labels.entry(label.to_string()).or_insert_with(|| value.clone());
+                    labels
+                        .entry(label.to_string())
+                        .or_insert_with(|| value.clone());
                     r.region = region.clone();
                     push_unique(&mut resources, r);
                 }
@@ -368,7 +409,9 @@ impl AlarmChange {
         let reason_detail = self
             .reason_data
             .as_deref()
-            .map(|r| serde_json::from_str::<Value>(r).unwrap_or_else(|_| Value::String(r.to_string())))
+            .map(|r| {
+                serde_json::from_str::<Value>(r).unwrap_or_else(|_| Value::String(r.to_string()))
+            })
             .unwrap_or(Value::Null);
         evidence.push(Evidence {
             label: "alarm-state".to_string(),
@@ -444,7 +487,11 @@ fn is_band(m: &MetricQuery) -> bool {
 
 fn metric_summary(m: &MetricQuery) -> String {
     if let Some(e) = &m.expression {
-        let label = m.label.as_deref().map(|l| format!(" ({l})")).unwrap_or_default();
+        let label = m
+            .label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
         return format!("{}: {e}{label}", m.id.as_deref().unwrap_or("expression"));
     }
     let dims = m
@@ -471,12 +518,17 @@ fn metric_summary(m: &MetricQuery) -> String {
 }
 
 /// A resource named by a metric dimension, when it is one aiir can act on.
-fn dimension_resource(namespace: Option<&str>, dimension: &str, value: &str) -> Option<ResourceRef> {
+fn dimension_resource(
+    namespace: Option<&str>,
+    dimension: &str,
+    value: &str,
+) -> Option<ResourceRef> {
     let value = value.trim();
     if value.is_empty() {
         return None;
     }
-    let sagemaker_ns = namespace.is_some_and(|n| n.to_ascii_lowercase().starts_with("aws/sagemaker"));
+    let sagemaker_ns =
+        namespace.is_some_and(|n| n.to_ascii_lowercase().starts_with("aws/sagemaker"));
     let kind = match dimension {
         "EndpointName" => ResourceKind::ModelEndpoint,
         "Endpoint" if sagemaker_ns => ResourceKind::ModelEndpoint,

@@ -28,7 +28,8 @@ impl Arn {
     pub fn parse(text: &str) -> Option<Self> {
         let mut parts = text.trim().splitn(6, ':');
         let mut next = || parts.next().map(str::trim);
-        let (prefix, partition, service, region, account) = (next()?, next()?, next()?, next()?, next()?);
+        let (prefix, partition, service, region, account) =
+            (next()?, next()?, next()?, next()?, next()?);
         let resource = parts.next()?.trim_end();
         if prefix != "arn" || partition.is_empty() || service.is_empty() || resource.is_empty() {
             return None;
@@ -73,9 +74,13 @@ pub(crate) fn resource(text: &str, fallback_region: Option<&str>) -> ResourceRef
         return other;
     };
     let (kind, id) = match (arn.service.as_str(), arn.resource.as_str()) {
-        ("sagemaker", r) if r.starts_with("endpoint/") => (ResourceKind::ModelEndpoint, arn.to_string()),
+        ("sagemaker", r) if r.starts_with("endpoint/") => {
+            (ResourceKind::ModelEndpoint, arn.to_string())
+        }
         ("lambda", r) if r.starts_with("function:") => (ResourceKind::Function, arn.to_string()),
-        ("secretsmanager", r) if r.starts_with("secret:") => (ResourceKind::Secret, arn.to_string()),
+        ("secretsmanager", r) if r.starts_with("secret:") => {
+            (ResourceKind::Secret, arn.to_string())
+        }
         ("s3", r) if arn.region.is_empty() && arn.account.is_empty() => match r.split_once('/') {
             Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => {
                 (ResourceKind::Object, format!("{bucket}/{key}"))
@@ -100,17 +105,29 @@ mod tests {
 
     #[test]
     fn kinds() {
-        let r = resource("arn:aws:sagemaker:us-east-1:123456789012:endpoint/fraud", None);
+        let r = resource(
+            "arn:aws:sagemaker:us-east-1:123456789012:endpoint/fraud",
+            None,
+        );
         assert_eq!(r.kind, ResourceKind::ModelEndpoint);
         assert_eq!(r.region.as_deref(), Some("us-east-1"));
         let r = resource("arn:aws:s3:::my-bucket", Some("eu-west-1"));
         assert_eq!((r.kind, r.id.as_str()), (ResourceKind::Bucket, "my-bucket"));
         assert_eq!(r.region.as_deref(), Some("eu-west-1"));
         let r = resource("arn:aws:s3:::my-bucket/a/b.txt", None);
-        assert_eq!((r.kind, r.id.as_str()), (ResourceKind::Object, "my-bucket/a/b.txt"));
-        let r = resource("arn:aws:lambda:us-east-1:123456789012:function:f:live", None);
+        assert_eq!(
+            (r.kind, r.id.as_str()),
+            (ResourceKind::Object, "my-bucket/a/b.txt")
+        );
+        let r = resource(
+            "arn:aws:lambda:us-east-1:123456789012:function:f:live",
+            None,
+        );
         assert_eq!(r.kind, ResourceKind::Function);
-        let r = resource("arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbC", None);
+        let r = resource(
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbC",
+            None,
+        );
         assert_eq!(r.kind, ResourceKind::Secret);
         let r = resource("arn:aws:s3:us-east-1:123456789012:accesspoint/ap", None);
         assert_eq!(r.kind, ResourceKind::Other);

@@ -22,7 +22,8 @@ use crate::intake::{IntakeError, ModelIoBatch, ModelIoRecord, MAX_DECOMPRESSED_B
 use crate::model::AlertSource;
 
 use super::fields::{
-    account_id, as_object, index_path, invalid, key_path, opt_arr, req, req_obj, req_str, wrong_type, Obj,
+    account_id, as_object, index_path, invalid, key_path, opt_arr, req, req_obj, req_str,
+    wrong_type, Obj,
 };
 
 pub(crate) fn parse(event: &Obj, path: &str) -> Result<ModelIoBatch, IntakeError> {
@@ -49,10 +50,12 @@ pub(crate) fn parse(event: &Obj, path: &str) -> Result<ModelIoBatch, IntakeError
 pub(crate) fn gunzip(bytes: &[u8], path: &str, limit: usize) -> Result<Vec<u8>, IntakeError> {
     let mut out = Vec::new();
     let mut reader = MultiGzDecoder::new(bytes).take(limit as u64 + 1);
-    reader.read_to_end(&mut out).map_err(|e| IntakeError::Gzip {
-        path: path.to_string(),
-        reason: e.to_string(),
-    })?;
+    reader
+        .read_to_end(&mut out)
+        .map_err(|e| IntakeError::Gzip {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })?;
     if out.len() > limit {
         return Err(IntakeError::DecompressedTooLarge {
             path: path.to_string(),
@@ -66,17 +69,20 @@ pub(crate) fn gunzip(bytes: &[u8], path: &str, limit: usize) -> Result<Vec<u8>, 
 pub(crate) fn parse_decoded(value: &Value, path: &str) -> Result<ModelIoBatch, IntakeError> {
     let doc = as_object(value, path)?;
     let message_type = req_str(doc, path, "messageType")?;
-    let log_group = req_str(doc, path, "logGroup")?;
     let owner = super::fields::opt_text(doc, path, "owner")?;
-    let mut batch = ModelIoBatch {
-        source: AlertSource::CloudwatchLogs,
-        source_id: log_group.to_string(),
-        account: account_id(owner),
-        region: None,
-        records: Vec::new(),
-    };
     match message_type {
-        "CONTROL_MESSAGE" => return Ok(batch),
+        // CloudWatch checking the destination: logGroup and logStream are empty.
+        "CONTROL_MESSAGE" => {
+            return Ok(ModelIoBatch {
+                source: AlertSource::CloudwatchLogs,
+                source_id: super::fields::opt_text(doc, path, "logGroup")?
+                    .unwrap_or("control-message")
+                    .to_string(),
+                account: account_id(owner),
+                region: None,
+                records: Vec::new(),
+            })
+        }
         "DATA_MESSAGE" => {}
         other => {
             return Err(invalid(
@@ -86,9 +92,18 @@ pub(crate) fn parse_decoded(value: &Value, path: &str) -> Result<ModelIoBatch, I
             ))
         }
     }
+    let log_group = req_str(doc, path, "logGroup")?;
+    let mut batch = ModelIoBatch {
+        source: AlertSource::CloudwatchLogs,
+        source_id: log_group.to_string(),
+        account: account_id(owner),
+        region: None,
+        records: Vec::new(),
+    };
     let log_stream = req_str(doc, path, "logStream")?;
     let ep = key_path(path, "logEvents");
-    let events = opt_arr(doc, path, "logEvents")?.ok_or_else(|| IntakeError::Missing { path: ep.clone() })?;
+    let events = opt_arr(doc, path, "logEvents")?
+        .ok_or_else(|| IntakeError::Missing { path: ep.clone() })?;
     for (i, event) in events.iter().enumerate() {
         let p = index_path(&ep, i);
         let e = as_object(event, &p)?;
@@ -99,8 +114,13 @@ pub(crate) fn parse_decoded(value: &Value, path: &str) -> Result<ModelIoBatch, I
         };
         let tp = key_path(&p, "timestamp");
         let millis = match req(e, &p, "timestamp")? {
-            Value::Number(n) => n.as_i64().ok_or_else(|| invalid(&tp, &n.to_string(), "not whole milliseconds"))?,
-            Value::String(s) => s.trim().parse::<i64>().map_err(|_| invalid(&tp, s, "not whole milliseconds"))?,
+            Value::Number(n) => n
+                .as_i64()
+                .ok_or_else(|| invalid(&tp, &n.to_string(), "not whole milliseconds"))?,
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| invalid(&tp, s, "not whole milliseconds"))?,
             other => return Err(wrong_type(&tp, "a number", other)),
         };
         let timestamp = DateTime::from_timestamp_millis(millis)

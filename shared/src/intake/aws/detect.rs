@@ -86,7 +86,9 @@ pub fn detect_at(value: &Value, path: &str) -> Result<AwsShape, IntakeError> {
 pub(crate) fn eventbridge_shape(obj: &Obj, path: &str) -> Result<AwsShape, IntakeError> {
     let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::trim);
     match (text("source"), text("detail-type")) {
-        (Some("aws.cloudwatch"), Some(eventbridge_alarm::DETAIL_TYPE)) => Ok(AwsShape::EventBridgeAlarm),
+        (Some("aws.cloudwatch"), Some(eventbridge_alarm::DETAIL_TYPE)) => {
+            Ok(AwsShape::EventBridgeAlarm)
+        }
         (Some("aws.guardduty"), Some(guardduty::DETAIL_TYPE)) => Ok(AwsShape::GuardDutyFinding),
         (Some("aws.securityhub"), Some(t)) if security_hub::DETAIL_TYPES.contains(&t) => {
             Ok(AwsShape::SecurityHubFindings)
@@ -95,7 +97,11 @@ pub(crate) fn eventbridge_shape(obj: &Obj, path: &str) -> Result<AwsShape, Intak
             path: path.to_string(),
             source: text("source").map(|s| clip(s, 64)),
             detail_type: text("detail-type").map(|s| clip(s, 64)),
-            keys: obj.keys().take(ShapeSeen::MAX_KEYS).map(|k| clip(k, 40)).collect(),
+            keys: obj
+                .keys()
+                .take(ShapeSeen::MAX_KEYS)
+                .map(|k| clip(k, 40))
+                .collect(),
         }))),
     }
 }

@@ -15,7 +15,8 @@ pub(crate) const DETAIL_TYPE: &str = "CloudWatch Alarm State Change";
 pub(crate) fn parse(event: &Obj, path: &str) -> Result<Alert, IntakeError> {
     let time = event_time(event, path)?;
     let detail = req_obj(event, path, "detail")?;
-    let mut change = AlarmChange::from_camel("eventbridge", detail, &key_path(path, "detail"), time)?;
+    let mut change =
+        AlarmChange::from_camel("eventbridge", detail, &key_path(path, "detail"), time)?;
     // `resources` holds the alarm ARN.
     let arn = opt_arr(event, path, "resources")?
         .unwrap_or_default()

@@ -68,7 +68,11 @@ pub(crate) fn req<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<&'a Value, 
     })
 }
 
-pub(crate) fn opt_str<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<Option<&'a str>, IntakeError> {
+pub(crate) fn opt_str<'a>(
+    obj: &'a Obj,
+    path: &str,
+    key: &str,
+) -> Result<Option<&'a str>, IntakeError> {
     match opt(obj, key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
@@ -86,13 +90,21 @@ pub(crate) fn req_str<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<&'a str
 }
 
 /// An optional string, trimmed; empty counts as absent.
-pub(crate) fn opt_text<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<Option<&'a str>, IntakeError> {
+pub(crate) fn opt_text<'a>(
+    obj: &'a Obj,
+    path: &str,
+    key: &str,
+) -> Result<Option<&'a str>, IntakeError> {
     Ok(opt_str(obj, path, key)?
         .map(str::trim)
         .filter(|s| !s.is_empty()))
 }
 
-pub(crate) fn opt_obj<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<Option<&'a Obj>, IntakeError> {
+pub(crate) fn opt_obj<'a>(
+    obj: &'a Obj,
+    path: &str,
+    key: &str,
+) -> Result<Option<&'a Obj>, IntakeError> {
     match opt(obj, key) {
         None => Ok(None),
         Some(Value::Object(o)) => Ok(Some(o)),
@@ -105,7 +117,11 @@ pub(crate) fn req_obj<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<&'a Obj
     as_object(value, &key_path(path, key))
 }
 
-pub(crate) fn opt_arr<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<Option<&'a [Value]>, IntakeError> {
+pub(crate) fn opt_arr<'a>(
+    obj: &'a Obj,
+    path: &str,
+    key: &str,
+) -> Result<Option<&'a [Value]>, IntakeError> {
     match opt(obj, key) {
         None => Ok(None),
         Some(Value::Array(a)) => Ok(Some(a.as_slice())),

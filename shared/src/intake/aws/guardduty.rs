@@ -24,13 +24,15 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::intake::IntakeError;
-use crate::model::{Alert, AlertSource, AlertStatus, Evidence, IncidentKind, ResourceKind, ResourceRef, Severity};
+use crate::model::{
+    Alert, AlertSource, AlertStatus, Evidence, IncidentKind, ResourceKind, ResourceRef, Severity,
+};
 
 use super::alarm::push_unique;
 use super::arn;
 use super::fields::{
-    account_id, as_object, canonical_time, index_path, invalid, key_path, opt, opt_arr, opt_bool, opt_f64,
-    opt_obj, opt_text, parse_time, region_code, req_obj, req_str, Obj,
+    account_id, as_object, canonical_time, index_path, invalid, key_path, opt, opt_arr, opt_bool,
+    opt_f64, opt_obj, opt_text, parse_time, region_code, req_obj, req_str, Obj,
 };
 
 pub(crate) const DETAIL_TYPE: &str = "GuardDuty Finding";
@@ -55,7 +57,9 @@ pub fn kind_for_type(finding_type: &str) -> Option<IncidentKind> {
     let lower = t.to_ascii_lowercase();
     if lower.contains("exfiltration") {
         Some(IncidentKind::DataLeakage)
-    } else if lower.starts_with("policy:s3/") && (lower.contains("public") || lower.contains("anonymous")) {
+    } else if lower.starts_with("policy:s3/")
+        && (lower.contains("public") || lower.contains("anonymous"))
+    {
         Some(IncidentKind::Exposure)
     } else if lower.starts_with("cryptocurrency:") {
         Some(IncidentKind::Cost)
@@ -70,7 +74,12 @@ pub fn kind_for_type(finding_type: &str) -> Option<IncidentKind> {
 pub(crate) fn parse(event: &Obj, path: &str) -> Result<Alert, IntakeError> {
     let dp = key_path(path, "detail");
     let detail = req_obj(event, path, "detail")?;
-    parse_finding(detail, &dp, opt_text(event, path, "account")?, opt_text(event, path, "region")?)
+    parse_finding(
+        detail,
+        &dp,
+        opt_text(event, path, "account")?,
+        opt_text(event, path, "region")?,
+    )
 }
 
 pub(crate) fn parse_finding(
@@ -83,9 +92,14 @@ pub(crate) fn parse_finding(
     let finding_type = req_str(f, path, "type")?;
     let title = opt_text(f, path, "title")?.unwrap_or(finding_type);
     let sp = key_path(path, "severity");
-    let score = opt_f64(f, path, "severity")?.ok_or_else(|| IntakeError::Missing { path: sp.clone() })?;
+    let score =
+        opt_f64(f, path, "severity")?.ok_or_else(|| IntakeError::Missing { path: sp.clone() })?;
     if !(0.0..=10.0).contains(&score) {
-        return Err(invalid(&sp, &score.to_string(), "GuardDuty severity is between 0 and 10"));
+        return Err(invalid(
+            &sp,
+            &score.to_string(),
+            "GuardDuty severity is between 0 and 10",
+        ));
     }
     let updated_path = key_path(path, "updatedAt");
     let updated = match opt_text(f, path, "updatedAt")? {
@@ -163,7 +177,11 @@ pub(crate) fn parse_finding(
         source: AlertSource::Guardduty,
         source_id: id.to_string(),
         occurrence: canonical_time(updated),
-        status: if archived { AlertStatus::Resolved } else { AlertStatus::Firing },
+        status: if archived {
+            AlertStatus::Resolved
+        } else {
+            AlertStatus::Firing
+        },
         title: title.to_string(),
         description: opt_text(f, path, "description")?.map(str::to_string),
         occurred_at: updated,
@@ -181,7 +199,11 @@ pub(crate) fn parse_finding(
 fn tags(obj: &Obj, path: &str) -> Result<BTreeMap<String, String>, IntakeError> {
     let mut out = BTreeMap::new();
     let tp = key_path(path, "tags");
-    for (i, t) in opt_arr(obj, path, "tags")?.unwrap_or_default().iter().enumerate() {
+    for (i, t) in opt_arr(obj, path, "tags")?
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let p = index_path(&tp, i);
         let t = as_object(t, &p)?;
         if let Some(k) = opt_text(t, &p, "key")? {
@@ -192,7 +214,11 @@ fn tags(obj: &Obj, path: &str) -> Result<BTreeMap<String, String>, IntakeError> 
     Ok(out)
 }
 
-fn with_tags(mut r: ResourceRef, tags: BTreeMap<String, String>, region: Option<&str>) -> ResourceRef {
+fn with_tags(
+    mut r: ResourceRef,
+    tags: BTreeMap<String, String>,
+    region: Option<&str>,
+) -> ResourceRef {
     r.tags = tags;
     if r.region.is_none() {
         r.region = region.map(str::to_string);
@@ -207,7 +233,11 @@ fn resources_of(
     out: &mut Vec<ResourceRef>,
 ) -> Result<(), IntakeError> {
     let bp = key_path(path, "s3BucketDetails");
-    for (i, b) in opt_arr(resource, path, "s3BucketDetails")?.unwrap_or_default().iter().enumerate() {
+    for (i, b) in opt_arr(resource, path, "s3BucketDetails")?
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let p = index_path(&bp, i);
         let b = as_object(b, &p)?;
         let name = match (opt_text(b, &p, "name")?, opt_text(b, &p, "arn")?) {
@@ -217,18 +247,32 @@ fn resources_of(
         };
         let bucket_tags = tags(b, &p)?;
         let op = key_path(&p, "s3ObjectDetails");
-        for (j, o) in opt_arr(b, &p, "s3ObjectDetails")?.unwrap_or_default().iter().enumerate() {
+        for (j, o) in opt_arr(b, &p, "s3ObjectDetails")?
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             let q = index_path(&op, j);
             if let Some(key) = opt_text(as_object(o, &q)?, &q, "key")? {
                 let object = ResourceRef::new(ResourceKind::Object, format!("{name}/{key}"));
                 push_unique(out, with_tags(object, BTreeMap::new(), region));
             }
         }
-        push_unique(out, with_tags(ResourceRef::new(ResourceKind::Bucket, name), bucket_tags, region));
+        push_unique(
+            out,
+            with_tags(
+                ResourceRef::new(ResourceKind::Bucket, name),
+                bucket_tags,
+                region,
+            ),
+        );
     }
     if let Some(l) = opt_obj(resource, path, "lambdaDetails")? {
         let lp = key_path(path, "lambdaDetails");
-        let r = match (opt_text(l, &lp, "functionArn")?, opt_text(l, &lp, "functionName")?) {
+        let r = match (
+            opt_text(l, &lp, "functionArn")?,
+            opt_text(l, &lp, "functionName")?,
+        ) {
             (Some(a), _) => Some(arn::resource(a, region)),
             (None, Some(n)) => Some(ResourceRef::new(ResourceKind::Function, n)),
             (None, None) => None,
@@ -240,13 +284,27 @@ fn resources_of(
     if let Some(inst) = opt_obj(resource, path, "instanceDetails")? {
         let ip = key_path(path, "instanceDetails");
         if let Some(id) = opt_text(inst, &ip, "instanceId")? {
-            push_unique(out, with_tags(ResourceRef::new(ResourceKind::Other, id), tags(inst, &ip)?, region));
+            push_unique(
+                out,
+                with_tags(
+                    ResourceRef::new(ResourceKind::Other, id),
+                    tags(inst, &ip)?,
+                    region,
+                ),
+            );
         }
     }
     if let Some(key) = opt_obj(resource, path, "accessKeyDetails")? {
         let kp = key_path(path, "accessKeyDetails");
         if let Some(id) = opt_text(key, &kp, "accessKeyId")?.or(opt_text(key, &kp, "userName")?) {
-            push_unique(out, with_tags(ResourceRef::new(ResourceKind::Other, id), BTreeMap::new(), region));
+            push_unique(
+                out,
+                with_tags(
+                    ResourceRef::new(ResourceKind::Other, id),
+                    BTreeMap::new(),
+                    region,
+                ),
+            );
         }
     }
     Ok(())
@@ -257,7 +315,9 @@ fn resources_of(
 fn remote_ips(action: &Obj) -> Vec<String> {
     let mut ips = Vec::new();
     let mut take = |details: Option<&Value>| {
-        let Some(d) = details.and_then(Value::as_object) else { return };
+        let Some(d) = details.and_then(Value::as_object) else {
+            return;
+        };
         for key in ["ipAddressV4", "ipAddressV6"] {
             if let Some(ip) = d.get(key).and_then(Value::as_str).map(str::trim) {
                 if ip.parse::<std::net::IpAddr>().is_ok() && !ips.iter().any(|x: &String| x == ip) {

@@ -14,8 +14,12 @@ use super::fields::{key_path, opt_text, req_obj, Obj};
 pub(crate) fn parse(event: &Obj, path: &str) -> Result<Alert, IntakeError> {
     let time = event_time(event, path)?;
     let data = req_obj(event, path, "alarmData")?;
-    let mut change =
-        AlarmChange::from_camel("lambda-alarm-action", data, &key_path(path, "alarmData"), time)?;
+    let mut change = AlarmChange::from_camel(
+        "lambda-alarm-action",
+        data,
+        &key_path(path, "alarmData"),
+        time,
+    )?;
     change.set_identity(
         opt_text(event, path, "alarmArn")?,
         opt_text(event, path, "accountId")?,

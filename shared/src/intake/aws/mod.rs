@@ -80,8 +80,12 @@ pub fn parse_value(value: &Value, now: DateTime<Utc>) -> Result<Intake, IntakeEr
             Intake::Alerts(eventbridge(obj, path)?)
         }
         AwsShape::LambdaAlarmAction => Intake::Alerts(vec![lambda_alarm_action::parse(obj, path)?]),
-        AwsShape::AlarmNotification => Intake::Alerts(vec![sns::parse_alarm_message(obj, path, None)?]),
-        AwsShape::ModelMonitorViolations => Intake::Alerts(vec![model_monitor::parse(obj, path, now)?]),
+        AwsShape::AlarmNotification => {
+            Intake::Alerts(vec![sns::parse_alarm_message(obj, path, None)?])
+        }
+        AwsShape::ModelMonitorViolations => {
+            Intake::Alerts(vec![model_monitor::parse(obj, path, now)?])
+        }
     })
 }
 

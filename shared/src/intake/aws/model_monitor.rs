@@ -28,7 +28,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::intake::IntakeError;
-use crate::model::{Alert, AlertSource, AlertStatus, Evidence, IncidentKind, ResourceKind, ResourceRef};
+use crate::model::{
+    Alert, AlertSource, AlertStatus, Evidence, IncidentKind, ResourceKind, ResourceRef,
+};
 
 use super::arn::{self, Arn};
 use super::fields::{
@@ -55,14 +57,16 @@ pub(crate) fn parse(doc: &Obj, path: &str, now: DateTime<Utc>) -> Result<Alert, 
         },
     };
     let job = job_arn.as_deref().and_then(Arn::parse);
-    let region = job.as_ref().and_then(|a| a.region_code().map(str::to_string));
+    let region = job
+        .as_ref()
+        .and_then(|a| a.region_code().map(str::to_string));
     let account = job
         .as_ref()
         .and_then(|a| super::fields::account_id(Some(&a.account)));
 
     let mut checks: Vec<String> = Vec::new();
     let mut features: Vec<String> = Vec::new();
-    let mut evidence = Vec::with_capacity(list.len());
+    let mut evidence = Vec::with_capacity(list.len() + 1);
     for (i, v) in list.iter().enumerate() {
         let p = index_path(&vp, i);
         let v = as_object(v, &p)?;
@@ -146,14 +150,17 @@ pub(crate) fn parse(doc: &Obj, path: &str, now: DateTime<Utc>) -> Result<Alert, 
         "SageMaker Model Monitor drift: {n} constraint violation{} on {} ({})",
         if n == 1 { "" } else { "s" },
         endpoint.unwrap_or("an unnamed endpoint"),
-        if checks.is_empty() { "none".to_string() } else { checks.join(", ") }
+        if checks.is_empty() {
+            "none".to_string()
+        } else {
+            checks.join(", ")
+        }
     );
     let description = evidence
         .iter()
         .map(|e| e.summary.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    let mut evidence = evidence;
     evidence.insert(
         0,
         Evidence {
@@ -173,7 +180,11 @@ pub(crate) fn parse(doc: &Obj, path: &str, now: DateTime<Utc>) -> Result<Alert, 
         source: AlertSource::SagemakerModelMonitor,
         source_id,
         occurrence,
-        status: if n == 0 { AlertStatus::Resolved } else { AlertStatus::Firing },
+        status: if n == 0 {
+            AlertStatus::Resolved
+        } else {
+            AlertStatus::Firing
+        },
         title,
         description: Some(description).filter(|d| !d.is_empty()),
         occurred_at: scheduled.unwrap_or(now),

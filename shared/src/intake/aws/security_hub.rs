@@ -29,13 +29,15 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::intake::IntakeError;
-use crate::model::{Alert, AlertSource, AlertStatus, Evidence, IncidentKind, ResourceKind, ResourceRef, Severity};
+use crate::model::{
+    Alert, AlertSource, AlertStatus, Evidence, IncidentKind, ResourceKind, ResourceRef, Severity,
+};
 
 use super::alarm::push_unique;
 use super::arn::{self, Arn};
 use super::fields::{
-    account_id, as_object, canonical_time, index_path, invalid, key_path, opt, opt_arr, opt_f64, opt_obj,
-    opt_text, parse_time, region_code, req_arr, req_obj, req_str, scalar_text, Obj,
+    account_id, as_object, canonical_time, index_path, invalid, key_path, opt, opt_arr, opt_f64,
+    opt_obj, opt_text, parse_time, region_code, req_arr, req_obj, req_str, scalar_text, Obj,
 };
 
 pub(crate) const DETAIL_TYPES: [&str; 2] = [
@@ -53,7 +55,11 @@ pub fn kind_for_finding(types: &[&str], title: &str) -> Option<IncidentKind> {
     {
         return Some(IncidentKind::DataLeakage);
     }
-    if lower_types.iter().any(|t| t.contains("effects/data exposure")) || title.contains("public") {
+    if lower_types
+        .iter()
+        .any(|t| t.contains("effects/data exposure"))
+        || title.contains("public")
+    {
         return Some(IncidentKind::Exposure);
     }
     types.iter().find_map(|t| {
@@ -107,7 +113,9 @@ pub(crate) fn parse(event: &Obj, path: &str) -> Result<Vec<Alert>, IntakeError> 
             let p = index_path(&fp, i);
             let mut alert = parse_finding(as_object(f, &p)?, &p, event_account, event_region)?;
             if let Some(a) = action_name {
-                alert.labels.insert("action_name".to_string(), a.to_string());
+                alert
+                    .labels
+                    .insert("action_name".to_string(), a.to_string());
             }
             Ok(alert)
         })
@@ -123,7 +131,8 @@ pub(crate) fn parse_finding(
     let id = req_str(f, path, "Id")?;
     let title = req_str(f, path, "Title")?;
     let updated = parse_time(req_str(f, path, "UpdatedAt")?, &key_path(path, "UpdatedAt"))?;
-    let account = account_id(opt_text(f, path, "AwsAccountId")?).or_else(|| account_id(event_account));
+    let account =
+        account_id(opt_text(f, path, "AwsAccountId")?).or_else(|| account_id(event_account));
     let region = region_code(opt_text(f, path, "Region")?).or_else(|| region_code(event_region));
 
     // Severity.
@@ -143,8 +152,18 @@ pub(crate) fn parse_finding(
         }
         None => match opt_f64(sev, &sp, "Normalized")? {
             Some(n) if (0.0..=100.0).contains(&n) => label_for_normalized(n).to_string(),
-            Some(n) => return Err(invalid(&key_path(&sp, "Normalized"), &n.to_string(), "expected 0–100")),
-            None => return Err(IntakeError::Missing { path: key_path(&sp, "Label") }),
+            Some(n) => {
+                return Err(invalid(
+                    &key_path(&sp, "Normalized"),
+                    &n.to_string(),
+                    "expected 0–100",
+                ))
+            }
+            None => {
+                return Err(IntakeError::Missing {
+                    path: key_path(&sp, "Label"),
+                })
+            }
         },
     };
     let severity = severity_for_label(&label).flatten();
@@ -157,7 +176,9 @@ pub(crate) fn parse_finding(
     }
     .or(opt_text(f, path, "WorkflowState")?.map(str::to_ascii_uppercase));
     let compliance = match opt_obj(f, path, "Compliance")? {
-        Some(c) => opt_text(c, &key_path(path, "Compliance"), "Status")?.map(str::to_ascii_uppercase),
+        Some(c) => {
+            opt_text(c, &key_path(path, "Compliance"), "Status")?.map(str::to_ascii_uppercase)
+        }
         None => None,
     };
     let status = if record_state.as_deref() == Some("ARCHIVED")
@@ -204,7 +225,9 @@ pub(crate) fn parse_finding(
         labels.insert("product_name".to_string(), p);
     }
     let control = match opt_obj(f, path, "Compliance")? {
-        Some(c) => opt_text(c, &key_path(path, "Compliance"), "SecurityControlId")?.map(str::to_string),
+        Some(c) => {
+            opt_text(c, &key_path(path, "Compliance"), "SecurityControlId")?.map(str::to_string)
+        }
         None => None,
     }
     .or_else(|| field("ControlId"));
@@ -219,7 +242,11 @@ pub(crate) fn parse_finding(
 
     let mut resources = Vec::new();
     let rp = key_path(path, "Resources");
-    for (i, r) in opt_arr(f, path, "Resources")?.unwrap_or_default().iter().enumerate() {
+    for (i, r) in opt_arr(f, path, "Resources")?
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let p = index_path(&rp, i);
         let r = as_object(r, &p)?;
         let rid = req_str(r, &p, "Id")?;

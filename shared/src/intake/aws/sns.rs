@@ -41,7 +41,7 @@ pub(crate) fn parse_records(records: &[Value], path: &str) -> Result<Vec<Alert>,
         let rp = index_path(path, i);
         let rec = as_object(record, &rp)?;
         let source = record_source(record);
-        if !source.is_some_and(|s| s.trim() == "aws:sns") && !rec.contains_key("Sns") {
+        if source.is_none_or(|s| s.trim() != "aws:sns") && !rec.contains_key("Sns") {
             return Err(IntakeError::UnknownShape(Box::new(ShapeSeen {
                 path: rp,
                 source: source.map(|s| crate::intake::clip(s, 64)),
@@ -56,14 +56,20 @@ pub(crate) fn parse_records(records: &[Value], path: &str) -> Result<Vec<Alert>,
         let sns_time = opt_text(sns, &sp, "Timestamp")?
             .map(|t| parse_time(t, &key_path(&sp, "Timestamp")))
             .transpose()?;
-        let value: Value = serde_json::from_str(message).map_err(|e| IntakeError::UnsupportedSnsMessage {
-            path: mp.clone(),
-            reason: format!("not JSON ({e})"),
-        })?;
-        let obj = value.as_object().ok_or_else(|| IntakeError::UnsupportedSnsMessage {
-            path: mp.clone(),
-            reason: format!("JSON {} rather than an object", super::fields::type_name(&value)),
-        })?;
+        let value: Value =
+            serde_json::from_str(message).map_err(|e| IntakeError::UnsupportedSnsMessage {
+                path: mp.clone(),
+                reason: format!("not JSON ({e})"),
+            })?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| IntakeError::UnsupportedSnsMessage {
+                path: mp.clone(),
+                reason: format!(
+                    "JSON {} rather than an object",
+                    super::fields::type_name(&value)
+                ),
+            })?;
         if crate::operator::is_operator_event(&value) {
             return Err(IntakeError::UnsupportedSnsMessage {
                 path: mp,
@@ -134,18 +140,25 @@ pub(crate) fn parse_alarm_message(
         let tp = key_path(path, "Trigger");
         change.threshold = opt_f64(trigger, &tp, "Threshold")?;
         change.comparison = opt_text(trigger, &tp, "ComparisonOperator")?.map(str::to_string);
-        change.threshold_metric_id = opt_text(trigger, &tp, "ThresholdMetricId")?.map(str::to_string);
+        change.threshold_metric_id =
+            opt_text(trigger, &tp, "ThresholdMetricId")?.map(str::to_string);
         match opt_arr(trigger, &tp, "Metrics")? {
             Some(list) if !list.is_empty() => {
                 change.metrics = metrics_pascal(list, &key_path(&tp, "Metrics"))?;
             }
             _ => {
-                let stat = opt_text(trigger, &tp, "Statistic")?
-                    .or(opt_text(trigger, &tp, "ExtendedStatistic")?);
+                let stat = opt_text(trigger, &tp, "Statistic")?.or(opt_text(
+                    trigger,
+                    &tp,
+                    "ExtendedStatistic",
+                )?);
                 change.metrics = vec![MetricQuery {
                     namespace: opt_text(trigger, &tp, "Namespace")?.map(str::to_string),
                     name: opt_text(trigger, &tp, "MetricName")?.map(str::to_string),
-                    dimensions: alarm::dimensions(opt(trigger, "Dimensions"), &key_path(&tp, "Dimensions"))?,
+                    dimensions: alarm::dimensions(
+                        opt(trigger, "Dimensions"),
+                        &key_path(&tp, "Dimensions"),
+                    )?,
                     stat: stat.map(str::to_string),
                     period: opt_f64(trigger, &tp, "Period")?,
                     unit: opt_text(trigger, &tp, "Unit")?.map(str::to_string),
@@ -208,7 +221,8 @@ fn metrics_pascal(list: &[Value], path: &str) -> Result<Vec<MetricQuery>, Intake
                 let mp = key_path(&sp, "Metric");
                 q.namespace = opt_text(metric, &mp, "Namespace")?.map(str::to_string);
                 q.name = opt_text(metric, &mp, "MetricName")?.map(str::to_string);
-                q.dimensions = alarm::dimensions(opt(metric, "Dimensions"), &key_path(&mp, "Dimensions"))?;
+                q.dimensions =
+                    alarm::dimensions(opt(metric, "Dimensions"), &key_path(&mp, "Dimensions"))?;
             }
         }
         out.push(q);
