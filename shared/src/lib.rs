@@ -11,6 +11,7 @@ pub mod model;
 pub use model::{Finding, IncidentKind, ResourceKind, ResourceRef, Severity};
 pub mod action;
 pub mod audit;
+pub mod metrics;
 pub mod operator;
 pub mod pipeline;
 pub mod plan;

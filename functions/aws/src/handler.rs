@@ -1,0 +1,140 @@
+//! The Lambda handler: bytes in, report out. Plain async code that tests call directly.
+use aiir_core::intake::{parse_aws, Intake, IntakeError};
+use aiir_core::metrics::{findings_sample, incident_samples, rejected_sample};
+use aiir_core::modelio::scan_batch;
+use aiir_core::model::Incident;
+use aiir_core::pipeline::{PipelineError, Report, Request, Responder};
+use aiir_core::plan::{classify, plan, PlannedStep};
+use serde_json::{json, Value};
+use tracing::{error, info};
+
+use crate::emf;
+
+/// Lambda's synchronous invocation limit; larger payloads are refused before parsing.
+pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Malformed, oversized or unknown input: nothing was changed; retrying will not help.
+    #[error("rejected input: {0}")]
+    Rejected(#[from] IntakeError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+}
+
+impl HandlerError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Pipeline(e) if e.is_retryable())
+    }
+}
+
+/// An incident and the steps the playbook would take (`--plan-only`).
+#[derive(Debug, serde::Serialize)]
+pub struct PlannedIncident {
+    pub incident: Incident,
+    pub steps: Vec<PlannedStep>,
+}
+
+pub struct Handler {
+    responder: Responder,
+    /// `AIIR_DRY_RUN`: every invocation is a rehearsal.
+    forced_dry_run: bool,
+    /// EMF lines go to stdout in Lambda (where CloudWatch picks them up), to stderr when a
+    /// person runs `invoke` and stdout carries the report.
+    metrics_to_stdout: bool,
+}
+
+impl Handler {
+    pub fn new(responder: Responder, forced_dry_run: bool) -> Self {
+        Self {
+            responder,
+            forced_dry_run,
+            metrics_to_stdout: true,
+        }
+    }
+
+    pub fn with_metrics_on_stderr(mut self) -> Self {
+        self.metrics_to_stdout = false;
+        self
+    }
+
+    fn emit(&self, line: String) {
+        if self.metrics_to_stdout {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    pub fn responder(&self) -> &Responder {
+        &self.responder
+    }
+
+    /// Parse, decide, act. `dry_run` comes from the caller (`invoke --dry-run`).
+    pub async fn handle(&self, payload: &[u8], dry_run: bool) -> Result<Report, HandlerError> {
+        let dry_run = dry_run || self.forced_dry_run;
+        let intake = match parse_aws(payload) {
+            Ok(intake) => intake,
+            Err(e) => {
+                error!(error = %e, bytes = payload.len(), "alert rejected; nothing changed");
+                self.emit(emf::line(&[rejected_sample()], "unknown", now_ms()));
+                return Err(e.into());
+            }
+        };
+        let request = match intake {
+            Intake::Alerts(alerts) => Request::Alerts(alerts),
+            Intake::Operator(event) => Request::Operator(event),
+            Intake::ModelIo(batch) => {
+                let alerts = scan_batch(&batch);
+                info!(records = batch.records.len(), findings = alerts.len(), log_group = %batch.source_id, "model I/O scanned");
+                self.emit(emf::line(
+                    &[findings_sample(alerts.len())],
+                    "model-io",
+                    now_ms(),
+                ));
+                Request::Alerts(alerts)
+            }
+        };
+        let report = self.responder.handle(request, dry_run).await?;
+        for incident in &report.incidents {
+            self.emit(emf::line(
+                &incident_samples(incident),
+                incident.incident.kind.as_str(),
+                now_ms(),
+            ));
+        }
+        Ok(report)
+    }
+
+    /// Parse and plan without touching anything (no state, no cloud call): what the playbook
+    /// would do with this payload. `invoke --plan-only` and the cold-start benchmark use it.
+    pub fn plan(&self, payload: &[u8]) -> Result<Vec<PlannedIncident>, HandlerError> {
+        let now = chrono::Utc::now();
+        let alerts = match parse_aws(payload)? {
+            Intake::Alerts(alerts) => alerts,
+            Intake::Operator(event) => event.alerts(now),
+            Intake::ModelIo(batch) => scan_batch(&batch),
+        };
+        let playbook = self.responder.playbook();
+        Ok(alerts
+            .into_iter()
+            .map(|alert| {
+                let (kind, severity) = classify(&alert, playbook);
+                let incident = Incident::new(alert, kind, severity, now);
+                let steps = plan(&incident, playbook, true);
+                PlannedIncident { incident, steps }
+            })
+            .collect())
+    }
+
+    /// The Lambda-facing entry: JSON in, JSON out.
+    pub async fn handle_json(&self, event: Value) -> Result<Value, HandlerError> {
+        let bytes = serde_json::to_vec(&event).unwrap_or_default();
+        let report = self.handle(&bytes, false).await?;
+        Ok(json!(report))
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
