@@ -108,8 +108,14 @@ fn rule_matches(rule: &crate::playbook::Rule, incident: &Incident) -> bool {
             incident
                 .labels
                 .get(key)
-                .is_some_and(|value| glob_match(pattern, value))
+                .is_some_and(|value| text_match(pattern, value))
         })
+}
+
+/// Titles and labels are names people type (`FraudModel-Drift`, `fraud-model-drift`):
+/// matched without regard to case. Resource ids are matched exactly.
+fn text_match(pattern: &str, text: &str) -> bool {
+    glob_match(&pattern.to_lowercase(), &text.to_lowercase())
 }
 
 /// Explicit targets from the playbook, else the incident's resources of the kinds the action
@@ -206,5 +212,7 @@ mod tests {
         assert!(!glob_match("ab*ba", "aba"));
         assert!(glob_match("exact", "exact"));
         assert!(glob_match("*", ""));
+        assert!(super::text_match("*drift*", "FraudModel-Drift"));
+        assert!(!glob_match("*drift*", "FraudModel-Drift"));
     }
 }
