@@ -92,6 +92,12 @@ pub enum PromptCommand {
         seed: u64,
         #[arg(long, default_value = "text")]
         field: String,
+        /// L2 penalty (default: the shipped models' value).
+        #[arg(long)]
+        l2: Option<f32>,
+        /// Training epochs (default: the shipped models' value).
+        #[arg(long)]
+        epochs: Option<usize>,
     },
 }
 
@@ -128,15 +134,18 @@ pub fn run(cmd: PromptCommand) -> anyhow::Result<i32> {
             no_holdout,
             seed,
             field,
-        } => train(
-            detector,
-            &input,
-            &out,
-            known_attacks.as_deref(),
-            !no_holdout,
-            seed,
-            &field,
-        ),
+            l2,
+            epochs,
+        } => {
+            let d = TrainConfig::default();
+            let cfg = TrainConfig {
+                seed,
+                l2: l2.unwrap_or(d.l2),
+                epochs: epochs.unwrap_or(d.epochs),
+                ..d
+            };
+            train(detector, &input, &out, known_attacks.as_deref(), !no_holdout, &cfg, &field)
+        }
     }
 }
 
@@ -351,7 +360,7 @@ fn train(
     out: &Path,
     known: Option<&Path>,
     holdout: bool,
-    seed: u64,
+    cfg: &TrainConfig,
     field: &str,
 ) -> anyhow::Result<i32> {
     let rows = load_rows(input, field)?;
@@ -362,12 +371,8 @@ fn train(
         Detector::PromptInjection => Task::PromptInjection,
         Detector::Toxicity => Task::Toxicity,
     };
-    let cfg = TrainConfig {
-        seed,
-        ..Default::default()
-    };
     let t0 = Instant::now();
-    let t = train_task(&rows, task, holdout, &cfg);
+    let t = train_task(&rows, task, holdout, cfg);
     let bytes = t.model.to_bytes();
     std::fs::write(out, &bytes).with_context(|| format!("writing {}", out.display()))?;
     if let Some(k) = known {

@@ -24,6 +24,10 @@ const SIM_FLOOR: f32 = 0.5;
 const SIM_GAIN: f32 = 8.0;
 /// Hidden characters (tags, bidi overrides) in a prompt are suspicious on their own.
 const HIDDEN_BOOST: f32 = 1.5;
+/// Log-odds taken off when nothing but the model speaks (no rule, no known-attack similarity,
+/// no hidden characters): the model alone must be more sure, which keeps false positives low on
+/// benign prompts full of trigger words, where n-gram models are overconfident.
+const MODEL_ONLY_PENALTY: f32 = 1.5;
 
 /// One scored prompt.
 #[derive(Debug, Clone, Serialize)]
@@ -90,7 +94,13 @@ impl PromptDetector {
     pub fn scan(&self, prompt: &str) -> Verdict {
         let n = normalize(prompt);
         let rules = self.rules.scan(&n.text);
-        let model_logit = self.model.logit(&n.text);
+        // Score the input and each decoded payload separately and keep the worst: an encoded
+        // blob's random n-grams would otherwise dilute the decoded attack.
+        let model_logit = n
+            .text
+            .split('\n')
+            .map(|part| self.model.logit(part))
+            .fold(f32::NEG_INFINITY, f32::max);
         let squashed: String = n.main().chars().filter(|c| c.is_alphanumeric()).collect();
         let similarity = if self.known.is_empty() || squashed.len() < 20 {
             0.0
@@ -117,8 +127,12 @@ impl PromptDetector {
             z += SIM_GAIN * (similarity - SIM_FLOOR);
             reasons.push(format!("similar-to-known-attack:{similarity:.2}"));
         }
-        if n.flags.tag_chars > 0 || n.flags.bidi > 0 {
+        let hidden = n.flags.tag_chars > 0 || n.flags.bidi > 0;
+        if hidden {
             z += HIDDEN_BOOST;
+        }
+        if rules.is_empty() && similarity < SIM_FLOOR && !hidden {
+            z -= MODEL_ONLY_PENALTY;
         }
         for (what, hit) in [
             ("tag-characters", n.flags.tag_chars > 0),

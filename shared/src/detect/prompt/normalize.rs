@@ -341,7 +341,8 @@ fn fold_leet(w: &mut String, flags: &mut Flags) {
         return;
     }
     let mut v = b.to_vec();
-    for c in &mut v[s..s + last_letter + 1] {
+    // Once a word is clearly leet (a leet char before its last letter), trailing ones are too.
+    for c in &mut v[s..e] {
         *c = unleet(*c);
     }
     flags.leet_words += 1;
@@ -405,7 +406,8 @@ fn printable(t: &str) -> bool {
             .count()
             * 10
             >= n * 9
-        && t.chars().filter(|c| c.is_alphabetic()).count() * 2 >= n
+        // Code and commands are payloads too: a quarter letters is enough.
+        && t.chars().filter(|c| c.is_alphabetic()).count() * 4 >= n
 }
 
 fn decode_hex(run: &str) -> Option<String> {
