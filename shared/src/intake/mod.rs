@@ -17,8 +17,12 @@ use crate::model::{Alert, AlertSource};
 use crate::operator::OperatorEvent;
 
 pub mod aws;
+pub mod azure;
+pub mod gcp;
 
 pub use aws::{parse_aws, parse_aws_at};
+pub use azure::{parse_azure, parse_azure_at};
+pub use gcp::{parse_gcp, parse_gcp_at};
 
 /// Largest payload accepted: Lambda's synchronous invocation limit (6 MiB).
 pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
