@@ -13,7 +13,8 @@
 //! - DynamoDB: `aiir-state` (pk/sk, TTL on `ttl`) and the guardrail's blocklist
 //!   `guardrail-blocklist` (hash key `signature`).
 //! - WAFv2: regional IP set `aiir-blocked-callers` with one existing range.
-//! - SNS: `aiir-incidents`. KMS: one customer-managed key.
+//! - SNS: `aiir-incidents`, with the SQS queue `aiir-incidents-inbox` subscribed (to read back
+//!   what was published). KMS: one customer-managed key.
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,6 +57,8 @@ pub struct Deployment {
     /// Already in the IP set before any incident.
     pub existing_blocked_cidr: String,
     pub topic_arn: String,
+    /// An SQS queue subscribed to the topic: what was published can be read back.
+    pub inbox_queue_url: String,
     pub kms_key_arn: String,
     pub endpoint_name: String,
     pub endpoint_arn: String,
@@ -203,6 +206,7 @@ pub async fn seed_ai_deployment(server: &MotoServer) -> Result<Deployment> {
         ip_set_id: String::new(),
         existing_blocked_cidr: "198.51.100.0/24".into(),
         topic_arn: String::new(),
+        inbox_queue_url: String::new(),
         kms_key_arn: String::new(),
         endpoint_name: "fraud-detector".into(),
         endpoint_arn: String::new(),
@@ -322,6 +326,29 @@ pub async fn seed_ai_deployment(server: &MotoServer) -> Result<Deployment> {
         .topic_arn()
         .unwrap_or_default()
         .to_string();
+
+    let queue = server
+        .json_call(
+            "sqs",
+            "AmazonSQS.CreateQueue",
+            &serde_json::json!({ "QueueName": "aiir-incidents-inbox" }),
+        )
+        .await?;
+    d.inbox_queue_url = queue["QueueUrl"]
+        .as_str()
+        .context("CreateQueue: no QueueUrl")?
+        .to_string();
+    clients
+        .sns
+        .subscribe()
+        .topic_arn(&d.topic_arn)
+        .protocol("sqs")
+        .endpoint(format!(
+            "arn:aws:sqs:{REGION}:{ACCOUNT}:aiir-incidents-inbox"
+        ))
+        .send()
+        .await
+        .context("subscribe the inbox queue")?;
 
     // SageMaker: two model versions, two configs, the endpoint on the bad one.
     let role = create_role(server, "aiir-e2e-execution").await?;

@@ -17,6 +17,7 @@ pub struct AwsEnv {
     pub d: Deployment,
     pub clients: AwsClients,
     pub remediator: AwsRemediator,
+    inbox: std::sync::Mutex<Vec<(Option<String>, String)>>,
 }
 
 /// A fresh moto, seeded, with the production clients and remediator pointed at it.
@@ -30,6 +31,7 @@ pub async fn aws_env() -> Result<AwsEnv> {
         d,
         clients,
         remediator,
+        inbox: Default::default(),
     })
 }
 
@@ -320,8 +322,24 @@ impl AwsEnv {
         Ok(Some((body, tags)))
     }
 
+    /// Every message published to the topic so far, as (subject, message), read through the
+    /// SQS queue subscribed to it.
     pub async fn messages(&self) -> Result<Vec<(Option<String>, String)>> {
-        self.server.sns_messages(&self.d.topic_arn).await
+        loop {
+            let bodies = self.server.sqs_drain(&self.d.inbox_queue_url).await?;
+            if bodies.is_empty() {
+                break;
+            }
+            let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+            for body in bodies {
+                let envelope: serde_json::Value = serde_json::from_str(&body)?;
+                inbox.push((
+                    envelope["Subject"].as_str().map(str::to_string),
+                    envelope["Message"].as_str().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+        Ok(self.inbox.lock().unwrap_or_else(|e| e.into_inner()).clone())
     }
 
     /// Keys under `audit/` in the audit bucket.

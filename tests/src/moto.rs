@@ -58,6 +58,7 @@ impl MotoServer {
         let err_file = log_file.try_clone()?;
         let child = Command::new(&python)
             .arg(repo_root().join("tests/moto_plugin/run_moto.py"))
+            .args(["--parent-pid", &std::process::id().to_string()])
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(log_file)
@@ -116,28 +117,27 @@ impl MotoServer {
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
-    /// Every message published to `topic_arn`, as (subject, message), read from moto's SNS
-    /// backend (`/moto-api/data.json`).
-    pub async fn sns_messages(&self, topic_arn: &str) -> Result<Vec<(Option<String>, String)>> {
-        let r = http::request(self.port, "GET", "/moto-api/data.json", &[], "").await?;
-        let data: serde_json::Value = serde_json::from_str(&r.body).context("moto data.json")?;
-        let topics = data["sns"]["Topic"].as_array().cloned().unwrap_or_default();
-        let topic = topics
-            .iter()
-            .find(|t| t["arn"].as_str() == Some(topic_arn))
-            .with_context(|| format!("topic {topic_arn} not in moto's SNS backend"))?;
-        Ok(topic["sent_notifications"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|n| {
-                (
-                    n[2].as_str().map(str::to_string),
-                    n[1].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect())
+    /// Receive and delete up to 10 messages from an SQS queue (JSON protocol); returns
+    /// their bodies.
+    pub async fn sqs_drain(&self, queue_url: &str) -> Result<Vec<String>> {
+        let out = self
+            .json_call(
+                "sqs",
+                "AmazonSQS.ReceiveMessage",
+                &serde_json::json!({ "QueueUrl": queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 0 }),
+            )
+            .await?;
+        let mut bodies = Vec::new();
+        for message in out["Messages"].as_array().cloned().unwrap_or_default() {
+            bodies.push(message["Body"].as_str().unwrap_or_default().to_string());
+            self.json_call(
+                "sqs",
+                "AmazonSQS.DeleteMessage",
+                &serde_json::json!({ "QueueUrl": queue_url, "ReceiptHandle": message["ReceiptHandle"] }),
+            )
+            .await?;
+        }
+        Ok(bodies)
     }
 
     /// A query-protocol call (IAM) through moto's router.
@@ -165,7 +165,7 @@ impl MotoServer {
         Ok(r.body)
     }
 
-    /// A JSON-protocol call (KMS) through moto's router.
+    /// A JSON-protocol call (KMS, SQS) through moto's router.
     pub async fn json_call(
         &self,
         service: &str,
@@ -178,7 +178,14 @@ impl MotoServer {
             "POST",
             "/",
             &[
-                ("Content-Type", "application/x-amz-json-1.1"),
+                (
+                    "Content-Type",
+                    if service == "sqs" {
+                        "application/x-amz-json-1.0"
+                    } else {
+                        "application/x-amz-json-1.1"
+                    },
+                ),
                 ("X-Amz-Target", target),
                 ("Authorization", &auth),
             ],
