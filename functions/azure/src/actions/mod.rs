@@ -1,0 +1,91 @@
+//! One module per action. Each declares the Azure RBAC actions it needs (`PERMISSIONS`) and
+//! offers `apply` (dry-run: read and describe; enforce: record prior state, change, read back
+//! and verify; idempotent) and `undo` (restore the recorded prior state; idempotent).
+//!
+//! Prior states are typed per action and stored as JSON in the step record, so undo needs
+//! nothing but the record. Secret values never appear in them: only version ids.
+use std::future::Future;
+use std::time::Duration;
+
+use aiir_core::audit::StepRecord;
+use aiir_core::playbook::Mode;
+use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::clients::AzureClients;
+
+pub mod lock_public_access;
+pub mod notify;
+pub mod quarantine_data;
+pub mod rotate_secret;
+
+/// Resource Manager api-version for storage accounts (the fixtures are its examples).
+pub const STORAGE_API_VERSION: &str = "2023-05-01";
+/// Key Vault data-plane api-version (the fixtures are its examples).
+pub const KEY_VAULT_API_VERSION: &str = "7.4";
+
+/// How long and how often to poll for an asynchronous change (copies, ARM updates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitPolicy {
+    pub poll: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for WaitPolicy {
+    fn default() -> Self {
+        Self { poll: Duration::from_secs(2), timeout: Duration::from_secs(300) }
+    }
+}
+
+impl WaitPolicy {
+    /// Poll `check` until it returns `Some`, or fail with a verification error naming `what`.
+    pub async fn until<T, F, Fut>(&self, what: &str, mut check: F) -> Result<T, ActionError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>, ActionError>>,
+    {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        loop {
+            if let Some(found) = check().await? {
+                return Ok(found);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ActionError::Verification(format!("{what}: not reached within {}s", self.timeout.as_secs())));
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+}
+
+/// What every action gets.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub clients: &'a AzureClients,
+    pub wait: WaitPolicy,
+}
+
+pub(crate) fn dry_run(request: &ActionRequest<'_>) -> bool {
+    request.mode == Mode::DryRun
+}
+
+pub(crate) fn json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The typed prior state an `apply` recorded.
+pub(crate) fn prior<T: DeserializeOwned>(record: &StepRecord) -> Result<T, ActionError> {
+    serde_json::from_value(record.prior_state.clone()).map_err(|e| {
+        ActionError::Invalid(format!(
+            "step {} has no usable prior state for {} (was it applied by this version of aiir?): {e}",
+            record.step_id,
+            record.action.kind()
+        ))
+    })
+}
+
+/// An outcome for "already in the target state".
+pub(crate) fn unchanged(state: Value, detail: String) -> ActionOutcome {
+    ActionOutcome { changed: false, prior_state: state.clone(), new_state: state, details: vec![detail] }
+}

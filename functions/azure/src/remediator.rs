@@ -1,0 +1,113 @@
+//! [`AzureRemediator`]: dispatches each action to its module.
+use aiir_core::action::{ActionKind, Cloud};
+use aiir_core::audit::StepRecord;
+use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest, Remediator};
+use async_trait::async_trait;
+
+use crate::actions::{self, Ctx, WaitPolicy};
+use crate::clients::AzureClients;
+
+/// Actions not implemented on Azure yet: they fail clearly (and escalate) instead of guessing.
+const NOT_YET: &[&str] = &[];
+
+/// The Azure RBAC actions an action needs (the role definition is checked against this).
+pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
+    match kind {
+        ActionKind::LockPublicAccess => actions::lock_public_access::required_permissions(),
+        ActionKind::QuarantineData => actions::quarantine_data::required_permissions(),
+        ActionKind::RotateSecret => actions::rotate_secret::required_permissions(),
+        ActionKind::Notify => actions::notify::required_permissions(),
+        ActionKind::DisableEndpoint => &[
+            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read",
+            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write",
+            "Microsoft.Web/sites/read",
+            "Microsoft.Web/sites/stop/action",
+            "Microsoft.Web/sites/start/action",
+        ],
+        ActionKind::RollbackModel => &[
+            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read",
+            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write",
+        ],
+        ActionKind::BlockPrompt => &[
+            "Microsoft.CognitiveServices/accounts/ContentSafety/blocklists/write",
+            "Microsoft.Network/frontdoorWebApplicationFirewallPolicies/write",
+            "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/write",
+        ],
+        ActionKind::EnforceEncryption => &["Microsoft.Storage/storageAccounts/read", "Microsoft.Storage/storageAccounts/write"],
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AzureRemediator {
+    clients: AzureClients,
+    wait: WaitPolicy,
+}
+
+impl AzureRemediator {
+    pub fn new(clients: AzureClients) -> Self {
+        Self { clients, wait: WaitPolicy::default() }
+    }
+
+    pub fn with_wait(mut self, wait: WaitPolicy) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    pub fn clients(&self) -> &AzureClients {
+        &self.clients
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx { clients: &self.clients, wait: self.wait }
+    }
+}
+
+fn not_yet(kind: ActionKind) -> ActionError {
+    let _ = NOT_YET;
+    ActionError::Unsupported(format!("{kind} is not implemented on Azure yet; nothing was changed"))
+}
+
+#[async_trait]
+impl Remediator for AzureRemediator {
+    fn cloud(&self) -> Cloud {
+        Cloud::Azure
+    }
+
+    async fn apply(&self, request: &ActionRequest<'_>) -> Result<ActionOutcome, ActionError> {
+        let ctx = self.ctx();
+        match request.action.kind() {
+            ActionKind::LockPublicAccess => actions::lock_public_access::apply(&ctx, request).await,
+            ActionKind::QuarantineData => actions::quarantine_data::apply(&ctx, request).await,
+            ActionKind::RotateSecret => actions::rotate_secret::apply(&ctx, request).await,
+            ActionKind::Notify => actions::notify::apply(&ctx, request).await,
+            kind @ (ActionKind::DisableEndpoint | ActionKind::RollbackModel | ActionKind::BlockPrompt | ActionKind::EnforceEncryption) => Err(not_yet(kind)),
+        }
+    }
+
+    async fn undo(&self, record: &StepRecord) -> Result<ActionOutcome, ActionError> {
+        let ctx = self.ctx();
+        match record.action.kind() {
+            ActionKind::LockPublicAccess => actions::lock_public_access::undo(&ctx, record).await,
+            ActionKind::QuarantineData => actions::quarantine_data::undo(&ctx, record).await,
+            ActionKind::RotateSecret => actions::rotate_secret::undo(&ctx, record).await,
+            ActionKind::Notify => actions::notify::undo(&ctx, record).await,
+            kind @ (ActionKind::DisableEndpoint | ActionKind::RollbackModel | ActionKind::BlockPrompt | ActionKind::EnforceEncryption) => Err(not_yet(kind)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_declares_permissions() {
+        for kind in ActionKind::ALL {
+            let perms = required_permissions(kind);
+            assert!(!perms.is_empty(), "{kind} declares no permissions");
+            for p in perms {
+                assert!(p.starts_with("Microsoft."), "{p}");
+            }
+        }
+    }
+}

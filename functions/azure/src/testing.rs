@@ -1,0 +1,1 @@
+//! Test and drill support (feature `testing`). Filled in below.
