@@ -102,7 +102,7 @@ mod tests {
         );
         assert_eq!((m.tp, m.fn_, m.fp, m.tn), (2, 1, 1, 1));
         assert!((m.balanced_accuracy - (2.0 / 3.0 + 0.5) / 2.0).abs() < 1e-9);
-        assert!((m.roc_auc.unwrap() - 4.0 / 6.0).abs() < 1e-9);
+        assert!((m.roc_auc.unwrap() - 5.0 / 6.0).abs() < 1e-9);
         assert_eq!(roc_auc(&[0.5, 0.5], &[true, false]), Some(0.5));
         assert_eq!(roc_auc(&[0.5], &[true]), None);
     }

@@ -199,8 +199,10 @@ mod tests {
         }
         assert!(v.redacted.contains("[REDACTED:payment-card]") && !v.redacted.contains("4111"));
         // Fails Luhn / mod 97.
-        let v = s.scan("order 4111 1111 1111 1112, ref DE89 3704 0044 0532 0130 01", None);
-        assert!(!ids(&v).contains(&"pii:payment-card".into()) && !ids(&v).contains(&"pii:iban".into()));
+        let v = s.scan("order 4111 1111 1111 1112", None);
+        assert!(!ids(&v).contains(&"pii:payment-card".into()), "{:?}", ids(&v));
+        let v = s.scan("ref DE89 3704 0044 0532 0130 01", None);
+        assert!(!ids(&v).contains(&"pii:iban".into()), "{:?}", ids(&v));
     }
 
     #[test]
