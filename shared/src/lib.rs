@@ -12,6 +12,7 @@ pub use model::{Finding, IncidentKind, ResourceKind, ResourceRef, Severity};
 pub mod action;
 pub mod audit;
 pub mod metrics;
+pub mod modelio;
 pub mod operator;
 pub mod pipeline;
 pub mod plan;

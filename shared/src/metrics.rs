@@ -46,15 +46,28 @@ fn sample(name: &'static str, value: f64) -> Sample {
 
 /// The samples for one handled incident.
 pub fn incident_samples(report: &IncidentReport) -> Vec<Sample> {
-    let count = |status: StepStatus| report.steps.iter().filter(|s| s.status == status).count() as f64;
+    let count =
+        |status: StepStatus| report.steps.iter().filter(|s| s.status == status).count() as f64;
     let mut samples = vec![
         sample("IncidentsHandled", 1.0),
         sample("ActionsApplied", count(StepStatus::Applied)),
         sample("ActionsFailed", count(StepStatus::Failed)),
         sample("ActionsDryRun", count(StepStatus::DryRun)),
-        sample("ActionsAwaitingApproval", count(StepStatus::AwaitingApproval)),
-        sample("Escalations", f64::from(u8::from(matches!(report.outcome, Outcome::Escalated | Outcome::Failed)))),
-        sample("DuplicateAlerts", f64::from(u8::from(report.outcome == Outcome::Duplicate))),
+        sample(
+            "ActionsAwaitingApproval",
+            count(StepStatus::AwaitingApproval),
+        ),
+        sample(
+            "Escalations",
+            f64::from(u8::from(matches!(
+                report.outcome,
+                Outcome::Escalated | Outcome::Failed
+            ))),
+        ),
+        sample(
+            "DuplicateAlerts",
+            f64::from(u8::from(report.outcome == Outcome::Duplicate)),
+        ),
     ];
     if let Some(ms) = report.alert_to_contained_ms {
         samples.push(sample("AlertToContainedMs", ms as f64));

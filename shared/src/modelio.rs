@@ -3,16 +3,16 @@
 //! Every cloud delivers model input/output logs in batches (CloudWatch Logs subscription,
 //! Event Hubs / storage queue, Pub/Sub log sink); the intake turns them into a
 //! [`ModelIoBatch`], and this module runs the prompt and output detectors on each line.
-use crate::detect::prompt::logline::scan_line;
+use crate::detect::prompt::logline::LogLineScanner;
 use crate::intake::ModelIoBatch;
 use crate::model::Alert;
 
 /// Scan every line; each finding becomes one alert. The alert's identity is the log event id
 /// plus the finding's position, so a redelivered batch yields the same fingerprints.
-pub fn scan_batch(batch: &ModelIoBatch) -> Vec<Alert> {
+pub fn scan_batch(scanner: &LogLineScanner, batch: &ModelIoBatch) -> Vec<Alert> {
     let mut alerts = Vec::new();
     for record in &batch.records {
-        for (i, finding) in scan_line(&record.message).into_iter().enumerate() {
+        for (i, finding) in scanner.scan_line(&record.message).into_iter().enumerate() {
             let mut alert = Alert::from_finding(
                 &finding,
                 format!("{}/{}", batch.source_id, finding.detector),

@@ -2,6 +2,7 @@
 use std::sync::Arc;
 
 use aiir_core::audit::{AuditSink, MemoryAuditSink};
+use aiir_core::detect::prompt::logline::{LogLineConfig, LogLineScanner};
 use aiir_core::pipeline::Responder;
 use aiir_core::state::{MemoryStateStore, StateStore};
 use tracing::warn;
@@ -34,9 +35,11 @@ pub async fn build(config: &Config) -> Result<Handler, ConfigError> {
             Arc::new(MemoryAuditSink::default())
         }
     };
+    let scanner = LogLineScanner::new(LogLineConfig::default())?;
     let remediator = Arc::new(AwsRemediator::new(clients));
     Ok(Handler::new(
         Responder::new(playbook, remediator, state, audit),
+        scanner,
         config.dry_run,
     ))
 }

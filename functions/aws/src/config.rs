@@ -27,6 +27,8 @@ pub enum ConfigError {
     },
     #[error("{0}")]
     Playbook(#[from] PlaybookError),
+    #[error("prompt detectors failed to load: {0}")]
+    Detectors(#[from] aiir_core::detect::prompt::PromptError),
     #[error("{name}={value}: expected true or false")]
     Bool { name: &'static str, value: String },
 }

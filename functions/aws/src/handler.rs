@@ -1,8 +1,9 @@
 //! The Lambda handler: bytes in, report out. Plain async code that tests call directly.
+use aiir_core::detect::prompt::logline::LogLineScanner;
 use aiir_core::intake::{parse_aws, Intake, IntakeError};
 use aiir_core::metrics::{findings_sample, incident_samples, rejected_sample};
-use aiir_core::modelio::scan_batch;
 use aiir_core::model::Incident;
+use aiir_core::modelio::scan_batch;
 use aiir_core::pipeline::{PipelineError, Report, Request, Responder};
 use aiir_core::plan::{classify, plan, PlannedStep};
 use serde_json::{json, Value};
@@ -37,6 +38,8 @@ pub struct PlannedIncident {
 
 pub struct Handler {
     responder: Responder,
+    /// Prompt and output detectors for model I/O log lines, loaded once per cold start.
+    scanner: LogLineScanner,
     /// `AIIR_DRY_RUN`: every invocation is a rehearsal.
     forced_dry_run: bool,
     /// EMF lines go to stdout in Lambda (where CloudWatch picks them up), to stderr when a
@@ -45,9 +48,10 @@ pub struct Handler {
 }
 
 impl Handler {
-    pub fn new(responder: Responder, forced_dry_run: bool) -> Self {
+    pub fn new(responder: Responder, scanner: LogLineScanner, forced_dry_run: bool) -> Self {
         Self {
             responder,
+            scanner,
             forced_dry_run,
             metrics_to_stdout: true,
         }
@@ -85,7 +89,7 @@ impl Handler {
             Intake::Alerts(alerts) => Request::Alerts(alerts),
             Intake::Operator(event) => Request::Operator(event),
             Intake::ModelIo(batch) => {
-                let alerts = scan_batch(&batch);
+                let alerts = scan_batch(&self.scanner, &batch);
                 info!(records = batch.records.len(), findings = alerts.len(), log_group = %batch.source_id, "model I/O scanned");
                 self.emit(emf::line(
                     &[findings_sample(alerts.len())],
@@ -113,7 +117,7 @@ impl Handler {
         let alerts = match parse_aws(payload)? {
             Intake::Alerts(alerts) => alerts,
             Intake::Operator(event) => event.alerts(now),
-            Intake::ModelIo(batch) => scan_batch(&batch),
+            Intake::ModelIo(batch) => scan_batch(&self.scanner, &batch),
         };
         let playbook = self.responder.playbook();
         Ok(alerts

@@ -1,9 +1,13 @@
 //! aiir on AWS: SDK clients, the remediator (one module per action), the DynamoDB state store
 //! and the S3 audit sink.
 pub mod actions;
+pub mod app;
 pub mod audit;
 pub mod clients;
+pub mod config;
+pub mod emf;
 pub mod error;
+pub mod handler;
 pub mod remediator;
 pub mod state;
 
