@@ -45,7 +45,9 @@ impl Default for TrainConfig {
 pub struct LinearModel {
     pub bits: u8,
     pub bias: f32,
-    pub weights: Vec<f32>,
+    /// Weights quantised to i8 (weight = q × scale): 4× smaller, so the table stays in cache.
+    pub q: Vec<i8>,
+    pub scale: f32,
     /// Platt scaling: probability = sigmoid(a * raw + b).
     pub platt_a: f32,
     pub platt_b: f32,
@@ -63,14 +65,11 @@ impl LinearModel {
     /// Raw (uncalibrated) logit of already-normalised text, without allocating.
     #[inline]
     pub fn raw(&self, text: &str) -> f32 {
-        let w = &self.weights;
+        let q = &self.q;
         let mut acc = 0.0f32;
-        let n = for_each_feature(text, self.bits, |i, s| acc += w[i] * s);
-        self.bias + acc / (n.max(1) as f32).sqrt()
-    }
-
-    pub fn raw_sparse(&self, x: &Sparse) -> f32 {
-        self.bias + x.dot(&self.weights)
+        // `bits` is validated at load, so every bucket is in range.
+        let n = for_each_feature(text, self.bits, |i, s| acc += f32::from(q[i]) * s);
+        self.bias + self.scale * acc / (n.max(1) as f32).sqrt()
     }
 
     /// Calibrated probability of the positive class for normalised text.
@@ -83,10 +82,20 @@ impl LinearModel {
         self.platt_a * self.raw(text) + self.platt_b
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let max = self.weights.iter().fold(0f32, |m, w| m.max(w.abs()));
+    /// Quantise trained f32 weights.
+    pub fn quantise(weights: &[f32]) -> (Vec<i8>, f32) {
+        let max = weights.iter().fold(0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-        let mut out = Vec::with_capacity(40 + self.meta.len() + self.weights.len());
+        let q = weights
+            .iter()
+            .map(|w| (w / scale).round().clamp(-127.0, 127.0) as i8)
+            .collect();
+        (q, scale)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let scale = self.scale;
+        let mut out = Vec::with_capacity(40 + self.meta.len() + self.q.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&[FEATURE_VERSION, self.bits, 0, 0]);
         for v in [self.bias, scale, self.platt_a, self.platt_b, self.threshold] {
@@ -94,11 +103,7 @@ impl LinearModel {
         }
         out.extend_from_slice(&(self.meta.len() as u32).to_le_bytes());
         out.extend_from_slice(self.meta.as_bytes());
-        out.extend(
-            self.weights
-                .iter()
-                .map(|w| (w / scale).round().clamp(-127.0, 127.0) as i8 as u8),
-        );
+        out.extend(self.q.iter().map(|&w| w as u8));
         out
     }
 
@@ -124,14 +129,12 @@ impl LinearModel {
         let meta = std::str::from_utf8(&b[36..36 + mlen])
             .map_err(|_| bad("metadata is not UTF-8"))?
             .to_string();
-        let weights = b[36 + mlen..]
-            .iter()
-            .map(|&q| q as i8 as f32 * scale)
-            .collect();
+        let q = b[36 + mlen..].iter().map(|&q| q as i8).collect();
         Ok(Self {
             bits,
             bias,
-            weights,
+            q,
+            scale,
             platt_a,
             platt_b,
             threshold,
@@ -222,10 +225,12 @@ pub fn train(
     }
     let (platt_a, platt_b) = fit_platt(&oof, ys);
     let (bias, weights) = fit(&refs, ys, cfg);
+    let (q, scale) = LinearModel::quantise(&weights);
     let mut m = LinearModel {
         bits: cfg.bits,
         bias,
-        weights,
+        q,
+        scale,
         platt_a,
         platt_b,
         threshold: 0.5,

@@ -227,9 +227,14 @@ fn fold_into(s: &str, out: &mut String, flags: &mut Flags) {
         }
         latin >= other
     };
-    let mut words: Vec<String> = Vec::new();
+    // ASCII words that need no folding are borrowed (lower-cased when written): most words.
+    let mut words: Vec<std::borrow::Cow<str>> = Vec::new();
     for raw in s.split(|c: char| c.is_whitespace()) {
         if raw.is_empty() {
+            continue;
+        }
+        if raw.is_ascii() && !raw.bytes().any(is_leet) {
+            words.push(std::borrow::Cow::Borrowed(raw));
             continue;
         }
         let mut w = String::with_capacity(raw.len());
@@ -249,8 +254,15 @@ fn fold_into(s: &str, out: &mut String, flags: &mut Flags) {
             }
         }
         fold_leet(&mut w, flags);
-        words.push(w);
+        words.push(std::borrow::Cow::Owned(w));
     }
+    let push_lower = |out: &mut String, w: &str| {
+        if w.bytes().any(|b| b.is_ascii_uppercase()) {
+            out.extend(w.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            out.push_str(w);
+        }
+    };
     // Join runs of >= 3 single-letter "words" (`i g n o r e`), also `i.g.n.o.r.e` / `i-g-n`.
     let start_len = out.len();
     let mut i = 0;
@@ -266,16 +278,16 @@ fn fold_into(s: &str, out: &mut String, flags: &mut Flags) {
         if j - i >= 3 {
             flags.spaced_runs += 1;
             for w in &words[i..j] {
-                out.push_str(w);
+                push_lower(out, w);
             }
             i = j;
         } else {
             let w = &words[i];
             if let Some(joined) = join_separated(w) {
                 flags.spaced_runs += 1;
-                out.push_str(&joined);
+                push_lower(out, &joined);
             } else {
-                out.push_str(w);
+                push_lower(out, w);
             }
             i += 1;
         }
@@ -570,9 +582,12 @@ fn common_ratio(s: &str) -> (usize, usize) {
         .filter(|w| !w.is_empty())
     {
         words += 1;
-        let lw = w.to_ascii_lowercase();
-        if COMMON.contains(&lw.as_str()) {
+        if w.len() <= 12 && COMMON.iter().any(|c| c.eq_ignore_ascii_case(w)) {
             common += 1;
+        }
+        // A sample is enough to tell English from rot13.
+        if words >= 64 {
+            break;
         }
     }
     (common, words)
