@@ -49,6 +49,9 @@ pub enum DriftCommand {
         mmd_seed: u32,
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
+        /// Print parse and compute times to stderr (for benchmarks).
+        #[arg(long)]
+        timings: bool,
     },
     /// Streaming concept drift over one value per line; prints `{"detections": [...]}`.
     Concept {
@@ -64,6 +67,9 @@ pub enum DriftCommand {
         /// Load detector state from this JSON file (if it exists) and save it back afterwards.
         #[arg(long)]
         state: Option<PathBuf>,
+        /// Print parse and compute times to stderr (for benchmarks).
+        #[arg(long)]
+        timings: bool,
     },
     /// Embedding drift between two CSVs whose rows are vectors (Evidently's methods).
     EmbeddingDrift {
@@ -95,6 +101,7 @@ pub fn run(cmd: DriftCommand) -> anyhow::Result<i32> {
             drift_share,
             mmd_seed,
             format,
+            timings,
         } => run_drift(
             &reference,
             &current,
@@ -105,13 +112,15 @@ pub fn run(cmd: DriftCommand) -> anyhow::Result<i32> {
             drift_share,
             mmd_seed,
             format,
+            timings,
         ),
         DriftCommand::Concept {
             detector,
             params,
             input,
             state,
-        } => run_concept(&detector, &params, &input, state.as_deref()),
+            timings,
+        } => run_concept(&detector, &params, &input, state.as_deref(), timings),
         DriftCommand::EmbeddingDrift {
             reference,
             current,
@@ -153,7 +162,9 @@ fn run_drift(
     drift_share: f64,
     mmd_seed: u32,
     format: Format,
+    timings: bool,
 ) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
     let rt = read_table(reference)?;
     let ct = read_table(current)?;
     let mut types = BTreeMap::new();
@@ -213,11 +224,20 @@ fn run_drift(
     }
     let only = (!only.is_empty()).then_some(only);
     let (cols, skipped) = pair_columns(&rt, &ct, &types, only)?;
+    drop((rt, ct));
+    let t1 = std::time::Instant::now();
     let mut results = Vec::with_capacity(cols.len());
     for c in &cols {
         results.push(column_drift(&c.name, &c.reference, &c.current, c.ctype, &opts)?);
     }
     let report = summarise(results, opts.drift_share(), skipped);
+    if timings {
+        eprintln!(
+            "timings: parse_s={:.6} compute_s={:.6}",
+            (t1 - t0).as_secs_f64(),
+            t1.elapsed().as_secs_f64()
+        );
+    }
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Text => print!("{}", text_report(&report)),
@@ -312,8 +332,10 @@ struct ConceptState {
     detector: ConceptDetector,
 }
 
-fn run_concept(detector: &str, params: &[String], input: &str, state: Option<&Path>) -> anyhow::Result<()> {
+fn run_concept(detector: &str, params: &[String], input: &str, state: Option<&Path>, timings: bool) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
     let values = read_values(input)?;
+    let t1 = std::time::Instant::now();
     let params = parse_params(params)?;
     let mut st = match state {
         Some(p) if p.exists() => {
@@ -330,6 +352,13 @@ fn run_concept(detector: &str, params: &[String], input: &str, state: Option<&Pa
         },
     };
     let detections = st.detector.run(&values, st.seen);
+    if timings {
+        eprintln!(
+            "timings: parse_s={:.6} compute_s={:.6}",
+            (t1 - t0).as_secs_f64(),
+            t1.elapsed().as_secs_f64()
+        );
+    }
     st.seen += values.len();
     if let Some(p) = state {
         std::fs::write(p, serde_json::to_string(&st)?).with_context(|| format!("cannot write {}", p.display()))?;

@@ -1,6 +1,6 @@
 //! Tests on value frequencies: chi-square, two-proportion z, G-test, Fisher's exact, TVD.
 use crate::detect::drift::rng::Mt19937;
-use crate::detect::drift::special::{chi2_sf, ln_binom, norm_cdf};
+use crate::detect::drift::special::{chi2_sf, ln_binom, norm_cdf, np_sum};
 use crate::detect::drift::values::{joint_counts, Key, Values};
 use crate::detect::drift::DriftError;
 
@@ -127,14 +127,18 @@ fn fisher_2x2(t: [[u64; 2]; 2]) -> (f64, f64) {
 pub fn tvd_test(reference: &Values, current: &Values) -> (f64, f64) {
     let c = joint_counts(reference, current);
     let (rn, cn) = (reference.len() as u64, current.len() as u64);
-    // Exact integer form of 2 * R * C * TVD, so ties compare the way equal floats do.
-    let tvd_int = |r: &[u64], cc: &[u64]| -> u128 {
-        r.iter()
+    // Evidently's float arithmetic (0.5 * sum |r/R - c/C| over keys in ascending order, which
+    // is Python's set order for small integers): permuted statistics that equal the observed
+    // one mathematically compare the way they do in numpy.
+    let tvd_f = |r: &[u64], cc: &[u64]| -> f64 {
+        let terms: Vec<f64> = r
+            .iter()
             .zip(cc)
-            .map(|(&a, &b)| ((a * cn) as i128 - (b * rn) as i128).unsigned_abs())
-            .sum()
+            .map(|(&a, &b)| (a as f64 / rn as f64 - b as f64 / cn as f64).abs())
+            .collect();
+        0.5 * np_sum(&terms)
     };
-    let observed = tvd_int(&c.reference, &c.current);
+    let observed = tvd_f(&c.reference, &c.current);
     // Combined data as key indices, reference first, then current.
     let idx_of = |v: &Values| -> Vec<usize> {
         match v {
@@ -185,10 +189,9 @@ pub fn tvd_test(reference: &Values, current: &Values) -> (f64, f64) {
         for i in 0..nk {
             c_counts[i] = all_counts[i] - r_counts[i];
         }
-        if observed <= tvd_int(&r_counts, &c_counts) {
+        if observed <= tvd_f(&r_counts, &c_counts) {
             hits += 1;
         }
     }
-    let stat = observed as f64 / (2.0 * rn as f64 * cn as f64);
-    (stat, hits as f64 / iterations as f64)
+    (observed, hits as f64 / iterations as f64)
 }

@@ -137,7 +137,10 @@ fn pinv_sym(a: [[f64; 4]; 4]) -> ([[f64; 4]; 4], usize) {
     }
     let eig: Vec<f64> = (0..4).map(|i| m[i][i]).collect();
     let smax = eig.iter().fold(0.0f64, |a, e| a.max(e.abs()));
-    let cutoff = 4.0 * f64::EPSILON * smax;
+    // numpy cuts at 4 eps * smax; rank-deficient covariances (few distinct values) leave
+    // rounding-noise eigenvalues around that level whose size depends on summation order, so
+    // cut a little higher to drop them the way numpy's (smaller) noise is dropped.
+    let cutoff = (4.0 * f64::EPSILON * smax).max(1e-12 * smax);
     let mut inv = [[0.0; 4]; 4];
     let mut rank = 0;
     for (k, &e) in eig.iter().enumerate() {
