@@ -56,12 +56,17 @@ fn data_drift_matches_evidently() {
     for (name, ds) in exp["datasets"].as_object().expect("datasets") {
         let read = |side: &str| {
             let p = dir.join(format!("{name}_{side}.csv"));
-            parse_csv(&p.display().to_string(), &std::fs::read_to_string(&p).expect("csv")).expect("parse")
+            parse_csv(
+                &p.display().to_string(),
+                &std::fs::read_to_string(&p).expect("csv"),
+            )
+            .expect("parse")
         };
         let (rt, ct) = (read("reference"), read("current"));
         // Column types: our inference must equal Evidently's.
         for (col, t) in ds["types"].as_object().unwrap() {
-            let ours = infer_type(&ct.cells[ct.column(col).unwrap()]).map_or("text", |t| t.as_str());
+            let ours =
+                infer_type(&ct.cells[ct.column(col).unwrap()]).map_or("text", |t| t.as_str());
             if ours != t.as_str().unwrap() {
                 failures.push(format!("{name}.{col}: type aiir {ours} vs evidently {t}"));
             }
@@ -71,11 +76,20 @@ fn data_drift_matches_evidently() {
         for c in &cols {
             let e = &ds["columns"][&c.name];
             // Default test and its result.
-            let d = column_drift(&c.name, &c.reference, &c.current, c.ctype, &DriftOptions::default());
+            let d = column_drift(
+                &c.name,
+                &c.reference,
+                &c.current,
+                c.ctype,
+                &DriftOptions::default(),
+            );
             match d {
                 Ok(d) => {
                     if d.stattest.name() != e["default"].as_str().unwrap() {
-                        failures.push(format!("{name}.{}: default test aiir {} vs evidently {}", c.name, d.stattest, e["default"]));
+                        failures.push(format!(
+                            "{name}.{}: default test aiir {} vs evidently {}",
+                            c.name, d.stattest, e["default"]
+                        ));
                     }
                     defaults.push(d);
                 }
@@ -83,7 +97,10 @@ fn data_drift_matches_evidently() {
             }
             for (tname, te) in e["tests"].as_object().unwrap() {
                 let test = StatTest::from_name(tname).expect("test name");
-                let opts = DriftOptions { test: Some(test), ..Default::default() };
+                let opts = DriftOptions {
+                    test: Some(test),
+                    ..Default::default()
+                };
                 let ours = column_drift(&c.name, &c.reference, &c.current, c.ctype, &opts);
                 let what = format!("{name}.{}.{tname}", c.name);
                 compared += 1;
@@ -93,8 +110,13 @@ fn data_drift_matches_evidently() {
                 let te = fallback.unwrap_or(te);
                 match (ours, te.get("error")) {
                     (Err(_), Some(_)) => {}
-                    (Err(err), None) => failures.push(format!("{what}: aiir error '{err}', evidently {te}")),
-                    (Ok(o), Some(msg)) => failures.push(format!("{what}: aiir {:?} but evidently raised {msg}", o.drift_score)),
+                    (Err(err), None) => {
+                        failures.push(format!("{what}: aiir error '{err}', evidently {te}"))
+                    }
+                    (Ok(o), Some(msg)) => failures.push(format!(
+                        "{what}: aiir {:?} but evidently raised {msg}",
+                        o.drift_score
+                    )),
                     (Ok(o), None) if te["noise_dependent"].as_bool() == Some(true) => {
                         // scipy's Epps-Singleton kept a rounding-noise singular value (see
                         // reference_answers.py): its number is not reproducible; ours drops the
@@ -107,22 +129,41 @@ fn data_drift_matches_evidently() {
                             // Permutation p-value: on discrete data many permuted MMDs equal the
                             // observed one exactly and numpy's summation order breaks those ties;
                             // allow one permutation in 100 either way.
-                            let (a, b) = (o.drift_score.unwrap_or(f64::NAN), te["drift_score"].as_f64().unwrap_or(f64::NAN));
+                            let (a, b) = (
+                                o.drift_score.unwrap_or(f64::NAN),
+                                te["drift_score"].as_f64().unwrap_or(f64::NAN),
+                            );
                             if (a - b).abs() > 0.0101 {
                                 failures.push(format!("{what} p-value: aiir {a} vs evidently {b}"));
                             }
                             mmd_tie_diffs += usize::from(a != b);
                             continue;
                         }
-                        check_num(&format!("{what} drift_score"), o.drift_score, &te["drift_score"], &mut failures);
+                        check_num(
+                            &format!("{what} drift_score"),
+                            o.drift_score,
+                            &te["drift_score"],
+                            &mut failures,
+                        );
                         if te["statistic"].is_number() {
-                            check_num(&format!("{what} statistic"), o.statistic, &te["statistic"], &mut failures);
+                            check_num(
+                                &format!("{what} statistic"),
+                                o.statistic,
+                                &te["statistic"],
+                                &mut failures,
+                            );
                         }
                         if Some(o.drifted) != te["drifted"].as_bool() {
-                            failures.push(format!("{what}: drifted aiir {} vs evidently {}", o.drifted, te["drifted"]));
+                            failures.push(format!(
+                                "{what}: drifted aiir {} vs evidently {}",
+                                o.drifted, te["drifted"]
+                            ));
                         }
                         if !close(o.threshold, te["threshold"].as_f64().unwrap()) {
-                            failures.push(format!("{what}: threshold {} vs {}", o.threshold, te["threshold"]));
+                            failures.push(format!(
+                                "{what}: threshold {} vs {}",
+                                o.threshold, te["threshold"]
+                            ));
                         }
                     }
                 }
@@ -130,13 +171,26 @@ fn data_drift_matches_evidently() {
         }
         if let Some(count) = ds["dataset"]["count"].as_f64() {
             let r = summarise(defaults, 0.5, Vec::new());
-            if r.number_of_drifted_columns as f64 != count || !close(r.share_of_drifted_columns, ds["dataset"]["share"].as_f64().unwrap()) {
-                failures.push(format!("{name}: dataset drift aiir {}/{} vs evidently {}", r.number_of_drifted_columns, r.share_of_drifted_columns, ds["dataset"]));
+            if r.number_of_drifted_columns as f64 != count
+                || !close(
+                    r.share_of_drifted_columns,
+                    ds["dataset"]["share"].as_f64().unwrap(),
+                )
+            {
+                failures.push(format!(
+                    "{name}: dataset drift aiir {}/{} vs evidently {}",
+                    r.number_of_drifted_columns, r.share_of_drifted_columns, ds["dataset"]
+                ));
             }
         }
     }
     assert!(compared > 100, "only {compared} comparisons");
-    assert!(failures.is_empty(), "{} of {compared} comparisons differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} comparisons differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     eprintln!("data drift: {compared} (column, test) results equal to Evidently's ({mmd_tie_diffs} empirical_mmd p-values off by one permutation in 100; {es_noise} Epps-Singleton results on noise-rank covariances not comparable)");
 }
 
@@ -153,23 +207,50 @@ fn concept_drift_matches_river() {
             .as_object()
             .unwrap()
             .iter()
-            .map(|(k, v)| (k.clone(), match v { Value::String(s) => s.clone(), other => other.to_string() }))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                )
+            })
             .collect();
-        let text = std::fs::read_to_string(diff_dir().join("streams").join(format!("{stream}.txt"))).expect("stream");
+        let text =
+            std::fs::read_to_string(diff_dir().join("streams").join(format!("{stream}.txt")))
+                .expect("stream");
         let values: Vec<f64> = text.lines().map(|l| l.parse().unwrap()).collect();
         let mut d = ConceptDetector::from_name(det, &params).expect("detector");
         // Run in two batches through a serde round trip, as a stateless function would.
         let half = values.len() / 2;
         let mut got = d.run(&values[..half], 0);
-        let mut d: ConceptDetector = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        let mut d: ConceptDetector =
+            serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
         got.extend(d.run(&values[half..], half));
-        let want: Vec<usize> = case["detections"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        let want: Vec<usize> = case["detections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect();
         if got != want {
-            failures.push(format!("{det} {params:?} on {stream}: aiir {got:?}\n    river {want:?}"));
+            failures.push(format!(
+                "{det} {params:?} on {stream}: aiir {got:?}\n    river {want:?}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} detector runs differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
-    eprintln!("concept drift: {} detector runs equal to River's", cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} detector runs differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "concept drift: {} detector runs equal to River's",
+        cases.len()
+    );
 }
 
 #[test]

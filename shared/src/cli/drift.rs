@@ -169,7 +169,8 @@ fn run_drift(
     let ct = read_table(current)?;
     let mut types = BTreeMap::new();
     for s in column_type {
-        let (c, t) = kv(s).with_context(|| format!("--column-type {s}: expected COLUMN=num|cat"))?;
+        let (c, t) =
+            kv(s).with_context(|| format!("--column-type {s}: expected COLUMN=num|cat"))?;
         let t = match t {
             "num" | "numerical" => ColumnType::Numerical,
             "cat" | "categorical" => ColumnType::Categorical,
@@ -217,7 +218,11 @@ fn run_drift(
             None => opts.threshold = Some(x),
         }
     }
-    for c in opts.per_column_test.keys().chain(opts.per_column_threshold.keys()) {
+    for c in opts
+        .per_column_test
+        .keys()
+        .chain(opts.per_column_threshold.keys())
+    {
         if ct.column(c).is_none() {
             return Err(DriftError::UnknownColumn(format!("{c}' in '{}", ct.file)).into());
         }
@@ -228,7 +233,13 @@ fn run_drift(
     let t1 = std::time::Instant::now();
     let mut results = Vec::with_capacity(cols.len());
     for c in &cols {
-        results.push(column_drift(&c.name, &c.reference, &c.current, c.ctype, &opts)?);
+        results.push(column_drift(
+            &c.name,
+            &c.reference,
+            &c.current,
+            c.ctype,
+            &opts,
+        )?);
     }
     let report = summarise(results, opts.drift_share(), skipped);
     if timings {
@@ -241,7 +252,10 @@ fn run_drift(
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Text => print!("{}", text_report(&report)),
-        Format::Html => print!("{}", crate::detect::drift::report::html_report(&report, &cols, reference, current)),
+        Format::Html => print!(
+            "{}",
+            crate::detect::drift::report::html_report(&report, &cols, reference, current)
+        ),
     }
     Ok(())
 }
@@ -282,7 +296,9 @@ fn text_report(r: &DatasetDrift) -> String {
 fn read_values(input: &str) -> anyhow::Result<Vec<f64>> {
     let (name, text) = if input == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("cannot read stdin")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read stdin")?;
         ("<stdin>".to_string(), s)
     } else {
         (input.to_string(), read_text(Path::new(input))?)
@@ -332,7 +348,13 @@ struct ConceptState {
     detector: ConceptDetector,
 }
 
-fn run_concept(detector: &str, params: &[String], input: &str, state: Option<&Path>, timings: bool) -> anyhow::Result<()> {
+fn run_concept(
+    detector: &str,
+    params: &[String],
+    input: &str,
+    state: Option<&Path>,
+    timings: bool,
+) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
     let values = read_values(input)?;
     let t1 = std::time::Instant::now();
@@ -342,7 +364,11 @@ fn run_concept(detector: &str, params: &[String], input: &str, state: Option<&Pa
             let s: ConceptState = serde_json::from_str(&read_text(p)?)
                 .with_context(|| format!("{}: not a detector state", p.display()))?;
             if s.detector.name() != detector {
-                anyhow::bail!("{}: state is for '{}', not '{detector}'", p.display(), s.detector.name());
+                anyhow::bail!(
+                    "{}: state is for '{}', not '{detector}'",
+                    p.display(),
+                    s.detector.name()
+                );
             }
             s
         }
@@ -361,7 +387,8 @@ fn run_concept(detector: &str, params: &[String], input: &str, state: Option<&Pa
     }
     st.seen += values.len();
     if let Some(p) = state {
-        std::fs::write(p, serde_json::to_string(&st)?).with_context(|| format!("cannot write {}", p.display()))?;
+        std::fs::write(p, serde_json::to_string(&st)?)
+            .with_context(|| format!("cannot write {}", p.display()))?;
     }
     println!("{}", serde_json::json!({ "detections": detections }));
     Ok(())
@@ -379,12 +406,16 @@ fn read_matrix(path: &Path, no_header: bool) -> anyhow::Result<Vec<Vec<f64>>> {
         let mut row = Vec::new();
         for (j, cell) in line.split(',').enumerate() {
             let t = cell.trim();
-            let x: f64 = t.parse().ok().filter(|x: &f64| x.is_finite()).ok_or_else(|| DriftError::Parse {
-                file: file.clone(),
-                row: i + 1,
-                column: format!("{}", j + 1),
-                message: format!("'{t}' is not a finite number"),
-            })?;
+            let x: f64 = t
+                .parse()
+                .ok()
+                .filter(|x: &f64| x.is_finite())
+                .ok_or_else(|| DriftError::Parse {
+                    file: file.clone(),
+                    row: i + 1,
+                    column: format!("{}", j + 1),
+                    message: format!("'{t}' is not a finite number"),
+                })?;
             row.push(x);
         }
         if *width.get_or_insert(row.len()) != row.len() {
@@ -392,7 +423,11 @@ fn read_matrix(path: &Path, no_header: bool) -> anyhow::Result<Vec<Vec<f64>>> {
                 file,
                 row: i + 1,
                 column: String::new(),
-                message: format!("expected {} values, found {}", width.unwrap_or(0), row.len()),
+                message: format!(
+                    "expected {} values, found {}",
+                    width.unwrap_or(0),
+                    row.len()
+                ),
             }
             .into());
         }
@@ -404,7 +439,13 @@ fn read_matrix(path: &Path, no_header: bool) -> anyhow::Result<Vec<Vec<f64>>> {
     Ok(rows)
 }
 
-fn run_embedding(reference: &Path, current: &Path, method: &str, params: &[String], no_header: bool) -> anyhow::Result<()> {
+fn run_embedding(
+    reference: &Path,
+    current: &Path,
+    method: &str,
+    params: &[String],
+    no_header: bool,
+) -> anyhow::Result<()> {
     let r = read_matrix(reference, no_header)?;
     let c = read_matrix(current, no_header)?;
     let m = EmbeddingMethod::from_name(method, &parse_params(params)?)?;

@@ -85,8 +85,14 @@ pub fn binned_shares(
             let rn = rv.len() as f64;
             let cn = cv.len() as f64;
             (
-                histogram(rv, &edges).iter().map(|&k| k as f64 / rn).collect::<Vec<_>>(),
-                histogram(cv, &edges).iter().map(|&k| k as f64 / cn).collect::<Vec<_>>(),
+                histogram(rv, &edges)
+                    .iter()
+                    .map(|&k| k as f64 / rn)
+                    .collect::<Vec<_>>(),
+                histogram(cv, &edges)
+                    .iter()
+                    .map(|&k| k as f64 / cn)
+                    .collect::<Vec<_>>(),
             )
         }
         _ => {

@@ -34,7 +34,12 @@ fn excess(c: &super::ColumnDrift) -> f64 {
 /// drift), Medium (dataset drift), High (dataset drift and the worst column >= 10x past its
 /// threshold or >= 75% of columns drifted), Critical (worst column >= 1000x past).
 pub fn data_drift_severity(r: &DatasetDrift) -> Option<Severity> {
-    let worst = r.columns.iter().filter(|c| c.drifted).map(excess).fold(0.0, f64::max);
+    let worst = r
+        .columns
+        .iter()
+        .filter(|c| c.drifted)
+        .map(excess)
+        .fold(0.0, f64::max);
     if r.number_of_drifted_columns == 0 {
         return None;
     }
@@ -50,7 +55,11 @@ pub fn data_drift_severity(r: &DatasetDrift) -> Option<Severity> {
     })
 }
 
-fn cell_values(rows: &[Map<String, Value>], col: &str, ctype: ColumnType) -> Result<Values, DriftError> {
+fn cell_values(
+    rows: &[Map<String, Value>],
+    col: &str,
+    ctype: ColumnType,
+) -> Result<Values, DriftError> {
     let mut nums = Vec::new();
     let mut strs = Vec::new();
     let mut all_num = true;
@@ -71,7 +80,12 @@ fn cell_values(rows: &[Map<String, Value>], col: &str, ctype: ColumnType) -> Res
                     Ok(x) if x.is_finite() => nums.push(x),
                     _ => {
                         if ctype == ColumnType::Numerical {
-                            return Err(DriftError::Parse { file: "current batch".into(), row: i, column: col.into(), message: format!("'{s}' is not a finite number") });
+                            return Err(DriftError::Parse {
+                                file: "current batch".into(),
+                                row: i,
+                                column: col.into(),
+                                message: format!("'{s}' is not a finite number"),
+                            });
                         }
                         all_num = false;
                     }
@@ -79,7 +93,12 @@ fn cell_values(rows: &[Map<String, Value>], col: &str, ctype: ColumnType) -> Res
                 strs.push(s.clone());
             }
             Some(other) => {
-                return Err(DriftError::Parse { file: "current batch".into(), row: i, column: col.into(), message: format!("unsupported value {other}") });
+                return Err(DriftError::Parse {
+                    file: "current batch".into(),
+                    row: i,
+                    column: col.into(),
+                    message: format!("unsupported value {other}"),
+                });
             }
         }
     }
@@ -99,24 +118,41 @@ pub fn check_data_drift(
     resources: &[ResourceRef],
 ) -> Result<(DatasetDrift, Vec<Finding>), DriftError> {
     if rows.is_empty() {
-        return Err(DriftError::InvalidInput("empty batch of current rows".into()));
+        return Err(DriftError::InvalidInput(
+            "empty batch of current rows".into(),
+        ));
     }
     let mut cols = Vec::new();
     let mut skipped = Vec::new();
     for cp in &profile.columns {
         let cur = cell_values(rows, &cp.name, cp.column_type)?;
         if cur.is_empty() {
-            skipped.push(SkippedColumn { column: cp.name.clone(), reason: "no values in the current batch".into() });
+            skipped.push(SkippedColumn {
+                column: cp.name.clone(),
+                reason: "no values in the current batch".into(),
+            });
             continue;
         }
         let reference = profile.reference_values(cp);
         // Evidently chooses the test by the full reference size, which the profile remembers.
-        cols.push(column_drift_for_rows(&cp.name, cp.rows, &reference, &cur, cp.column_type, opts)?);
+        cols.push(column_drift_for_rows(
+            &cp.name,
+            cp.rows,
+            &reference,
+            &cur,
+            cp.column_type,
+            opts,
+        )?);
     }
     let report = summarise(cols, opts.drift_share(), skipped);
     let mut findings = Vec::new();
     if let Some(sev) = data_drift_severity(&report) {
-        let drifted: Vec<&str> = report.columns.iter().filter(|c| c.drifted).map(|c| c.column.as_str()).collect();
+        let drifted: Vec<&str> = report
+            .columns
+            .iter()
+            .filter(|c| c.drifted)
+            .map(|c| c.column.as_str())
+            .collect();
         findings.push(Finding {
             detector: "data-drift".into(),
             kind: IncidentKind::ModelDrift,
@@ -124,7 +160,11 @@ pub fn check_data_drift(
             score: report.share_of_drifted_columns,
             summary: format!(
                 "{}data drift: {} of {} columns drifted ({})",
-                if report.dataset_drift { "dataset " } else { "column " },
+                if report.dataset_drift {
+                    "dataset "
+                } else {
+                    "column "
+                },
                 report.number_of_drifted_columns,
                 report.number_of_columns,
                 drifted.join(", ")
@@ -153,10 +193,15 @@ pub fn check_concept_drift(
     resources: &[ResourceRef],
 ) -> Result<(ConceptCheck, Vec<Finding>), DriftError> {
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(DriftError::InvalidInput(format!("value {i} is not a finite number")));
+        return Err(DriftError::InvalidInput(format!(
+            "value {i} is not a finite number"
+        )));
     }
     let detections = detector.run(values, seen);
-    let res = ConceptCheck { detections, seen: seen + values.len() };
+    let res = ConceptCheck {
+        detections,
+        seen: seen + values.len(),
+    };
     let mut findings = Vec::new();
     if !res.detections.is_empty() {
         findings.push(Finding {
@@ -188,7 +233,10 @@ pub fn check_embedding_drift(
         kind: IncidentKind::ModelDrift,
         severity: Severity::Medium,
         score: r.score,
-        summary: format!("embedding drift ({}): score {:.4} vs threshold {:.4}", r.method, r.score, r.threshold),
+        summary: format!(
+            "embedding drift ({}): score {:.4} vs threshold {:.4}",
+            r.method, r.score, r.threshold
+        ),
         resources: resources.to_vec(),
         detail: serde_json::to_value(&r)?,
     }])

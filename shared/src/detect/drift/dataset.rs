@@ -172,7 +172,8 @@ pub fn column_drift_for_rows(
             "An empty column '{name}' was provided for drift calculation in the current dataset."
         )));
     }
-    if ctype == ColumnType::Numerical && (reference.as_num().is_none() || current.as_num().is_none())
+    if ctype == ColumnType::Numerical
+        && (reference.as_num().is_none() || current.as_num().is_none())
     {
         return Err(DriftError::InvalidInput(format!(
             "Column '{name}' should contain numerical values only."
@@ -197,11 +198,18 @@ pub fn column_drift_for_rows(
         .copied()
         .or(opts.threshold)
         .unwrap_or_else(|| test.default_threshold());
-    let out = stattest::run(test, reference, current, ctype, threshold, &opts.test_options)
-        .map_err(|e| match e {
-            DriftError::InvalidInput(m) => DriftError::InvalidInput(format!("column '{name}': {m}")),
-            other => other,
-        })?;
+    let out = stattest::run(
+        test,
+        reference,
+        current,
+        ctype,
+        threshold,
+        &opts.test_options,
+    )
+    .map_err(|e| match e {
+        DriftError::InvalidInput(m) => DriftError::InvalidInput(format!("column '{name}': {m}")),
+        other => other,
+    })?;
     // Infinite distances (e.g. chi-square with a value absent from the reference) stay in
     // `drifted`; JSON gets null for non-finite numbers.
     Ok(ColumnDrift {
@@ -210,7 +218,11 @@ pub fn column_drift_for_rows(
         stattest: test,
         stattest_display_name: test.display_name().to_string(),
         statistic: finite(out.statistic),
-        p_value: if test.is_p_value() { Some(out.p_value.unwrap_or(f64::NAN)).filter(|p| p.is_finite()) } else { None },
+        p_value: if test.is_p_value() {
+            Some(out.p_value.unwrap_or(f64::NAN)).filter(|p| p.is_finite())
+        } else {
+            None
+        },
         drift_score: finite(Some(out.drift_score)),
         threshold,
         score_kind: if test.is_p_value() {
@@ -263,16 +275,30 @@ pub fn dataset_drift(
     }
     let mut out = Vec::with_capacity(columns.len());
     for c in columns {
-        out.push(column_drift(&c.name, &c.reference, &c.current, c.ctype, opts)?);
+        out.push(column_drift(
+            &c.name,
+            &c.reference,
+            &c.current,
+            c.ctype,
+            opts,
+        )?);
     }
     Ok(summarise(out, opts.drift_share(), Vec::new()))
 }
 
 /// Share and verdict (`share >= drift_share`).
-pub fn summarise(columns: Vec<ColumnDrift>, drift_share: f64, skipped: Vec<SkippedColumn>) -> DatasetDrift {
+pub fn summarise(
+    columns: Vec<ColumnDrift>,
+    drift_share: f64,
+    skipped: Vec<SkippedColumn>,
+) -> DatasetDrift {
     let n = columns.len();
     let drifted = columns.iter().filter(|c| c.drifted).count();
-    let share = if n == 0 { 0.0 } else { drifted as f64 / n as f64 };
+    let share = if n == 0 {
+        0.0
+    } else {
+        drifted as f64 / n as f64
+    };
     DatasetDrift {
         number_of_columns: n,
         number_of_drifted_columns: drifted,

@@ -59,7 +59,10 @@ impl ReferenceProfile {
         for c in columns {
             let r = &c.reference;
             if r.is_empty() {
-                return Err(DriftError::InvalidInput(format!("reference column '{}' is empty", c.name)));
+                return Err(DriftError::InvalidInput(format!(
+                    "reference column '{}' is empty",
+                    c.name
+                )));
             }
             let mut p = ColumnProfile {
                 name: c.name.clone(),
@@ -85,12 +88,21 @@ impl ReferenceProfile {
                         values.clone()
                     } else {
                         let mut rng = Mt19937::numpy(0);
-                        rng.permutation(values.len())[..max_sample].iter().map(|&i| values[i]).collect()
+                        rng.permutation(values.len())[..max_sample]
+                            .iter()
+                            .map(|&i| values[i])
+                            .collect()
                     };
-                    p.sample = Some(Values::Num { values: sample, integer: *integer });
+                    p.sample = Some(Values::Num {
+                        values: sample,
+                        integer: *integer,
+                    });
                 }
                 (ColumnType::Numerical, Values::Str { .. }) => {
-                    return Err(DriftError::InvalidInput(format!("column '{}' should contain numerical values only", c.name)));
+                    return Err(DriftError::InvalidInput(format!(
+                        "column '{}' should contain numerical values only",
+                        c.name
+                    )));
                 }
                 (ColumnType::Categorical, _) => {
                     let empty = match r {
@@ -103,7 +115,10 @@ impl ReferenceProfile {
             }
             out.push(p);
         }
-        Ok(Self { version: PROFILE_VERSION, columns: out })
+        Ok(Self {
+            version: PROFILE_VERSION,
+            columns: out,
+        })
     }
 
     /// The reference values a test runs on: the stored sample, or the categorical counts
@@ -120,7 +135,10 @@ impl ReferenceProfile {
                     v.extend(std::iter::repeat_n(*x, *n as usize));
                 }
             }
-            Values::Num { values: v, integer: false }
+            Values::Num {
+                values: v,
+                integer: false,
+            }
         } else {
             let mut v = Vec::with_capacity(col.rows);
             for (k, n) in &col.counts {

@@ -8,7 +8,10 @@ use super::dataset::{ColumnInput, DatasetDrift};
 use super::values::{joint_counts, Values};
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn shares(c: &ColumnInput) -> (Vec<String>, Vec<f64>, Vec<f64>) {
@@ -20,7 +23,10 @@ fn shares(c: &ColumnInput) -> (Vec<String>, Vec<f64>, Vec<f64>) {
             let edges = sturges_edges(&all, false);
             let hr = histogram(r, &edges);
             let hc = histogram(k, &edges);
-            let labels = edges.windows(2).map(|w| format!("{:.4}–{:.4}", w[0], w[1])).collect();
+            let labels = edges
+                .windows(2)
+                .map(|w| format!("{:.4}–{:.4}", w[0], w[1]))
+                .collect();
             (
                 labels,
                 hr.iter().map(|&x| x as f64 / r.len() as f64).collect(),
@@ -45,7 +51,10 @@ fn svg(c: &ColumnInput) -> String {
     let (w, h) = (640.0, 180.0);
     let max = r.iter().chain(k.iter()).copied().fold(1e-12, f64::max);
     let bw = w / n as f64;
-    let mut s = format!("<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{}' role='img'>", h + 20.0);
+    let mut s = format!(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{}' role='img'>",
+        h + 20.0
+    );
     for (i, label) in labels.iter().enumerate() {
         let x = i as f64 * bw;
         let hr = r[i] / max * h;
@@ -60,7 +69,12 @@ fn svg(c: &ColumnInput) -> String {
     s
 }
 
-pub fn html_report(r: &DatasetDrift, cols: &[ColumnInput], reference: &Path, current: &Path) -> String {
+pub fn html_report(
+    r: &DatasetDrift,
+    cols: &[ColumnInput],
+    reference: &Path,
+    current: &Path,
+) -> String {
     let mut s = String::from("<!doctype html><html><head><meta charset='utf-8'><title>aiir data drift report</title><style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.yes{color:#b00;font-weight:bold}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}</style></head><body>");
     let _ = write!(
         s,
@@ -78,10 +92,25 @@ pub fn html_report(r: &DatasetDrift, cols: &[ColumnInput], reference: &Path, cur
     }
     s.push_str("</table><p class='legend'><span style='background:#4c78a8'></span>reference<span style='background:#e45756'></span>current</p>");
     for (c, res) in cols.iter().zip(&r.columns) {
-        let _ = write!(s, "<h3 id='c-{0}'>{0} — {1}</h3>{2}", esc(&c.name), if res.drifted { "drift detected" } else { "no drift" }, svg(c));
+        let _ = write!(
+            s,
+            "<h3 id='c-{0}'>{0} — {1}</h3>{2}",
+            esc(&c.name),
+            if res.drifted {
+                "drift detected"
+            } else {
+                "no drift"
+            },
+            svg(c)
+        );
     }
     for k in &r.skipped {
-        let _ = write!(s, "<p>Skipped <b>{}</b>: {}</p>", esc(&k.column), esc(&k.reason));
+        let _ = write!(
+            s,
+            "<p>Skipped <b>{}</b>: {}</p>",
+            esc(&k.column),
+            esc(&k.reason)
+        );
     }
     s.push_str("</body></html>\n");
     s

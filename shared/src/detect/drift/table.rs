@@ -49,7 +49,10 @@ fn split_record(line: &str) -> Vec<String> {
 
 /// Parse CSV text with a header row.
 pub fn parse_csv(file: &str, text: &str) -> Result<Table, DriftError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines.next().ok_or_else(|| DriftError::Parse {
         file: file.into(),
         row: 0,
@@ -73,7 +76,11 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Table, DriftError> {
         }
         for (i, v) in rec.into_iter().enumerate() {
             let t = v.trim();
-            cells[i].push(if t.is_empty() { None } else { Some(t.to_string()) });
+            cells[i].push(if t.is_empty() {
+                None
+            } else {
+                Some(t.to_string())
+            });
         }
     }
     if cells.first().is_none_or(|c| c.is_empty()) {
@@ -213,7 +220,10 @@ pub fn pair_columns(
 ) -> Result<(Vec<ColumnInput>, Vec<SkippedColumn>), DriftError> {
     for name in types.keys() {
         if reference.column(name).is_none() {
-            return Err(DriftError::UnknownColumn(format!("{name}' in '{}", reference.file)));
+            return Err(DriftError::UnknownColumn(format!(
+                "{name}' in '{}",
+                reference.file
+            )));
         }
     }
     let names: Vec<String> = match only {
@@ -246,8 +256,12 @@ pub fn pair_columns(
         let mut c = column_values(current, ci, ctype)?;
         // A categorical column numeric in one file and not the other compares as strings.
         if ctype == ColumnType::Categorical && (r.as_num().is_some() != c.as_num().is_some()) {
-            r = Values::Str { values: reference.cells[ri].iter().flatten().cloned().collect() };
-            c = Values::Str { values: current.cells[ci].iter().flatten().cloned().collect() };
+            r = Values::Str {
+                values: reference.cells[ri].iter().flatten().cloned().collect(),
+            };
+            c = Values::Str {
+                values: current.cells[ci].iter().flatten().cloned().collect(),
+            };
         }
         out.push(ColumnInput {
             name,

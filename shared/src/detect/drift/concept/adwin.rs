@@ -45,7 +45,13 @@ impl Default for Adwin {
 }
 
 impl Adwin {
-    pub fn new(delta: f64, clock: u32, max_buckets: usize, min_window_length: u32, grace_period: u32) -> Self {
+    pub fn new(
+        delta: f64,
+        clock: u32,
+        max_buckets: usize,
+        min_window_length: u32,
+        grace_period: u32,
+    ) -> Self {
         Self {
             delta,
             clock: clock.max(1),
@@ -56,13 +62,22 @@ impl Adwin {
             variance: 0.0,
             width: 0.0,
             tick: 0,
-            rows: vec![Row { totals: Vec::new(), variances: Vec::new() }],
+            rows: vec![Row {
+                totals: Vec::new(),
+                variances: Vec::new(),
+            }],
             drift_detected: false,
         }
     }
 
     fn reset(&mut self) {
-        *self = Self::new(self.delta, self.clock, self.max_buckets, self.min_window_length, self.grace_period);
+        *self = Self::new(
+            self.delta,
+            self.clock,
+            self.max_buckets,
+            self.min_window_length,
+            self.grace_period,
+        );
     }
 
     pub fn width(&self) -> f64 {
@@ -108,7 +123,10 @@ impl Adwin {
             let (m0, m1) = (t0 / n1, t1 / n1);
             let v = v0 + v1 + n1 * 0.5 * (m0 - m1) * (m0 - m1);
             if i + 1 == self.rows.len() {
-                self.rows.push(Row { totals: Vec::new(), variances: Vec::new() });
+                self.rows.push(Row {
+                    totals: Vec::new(),
+                    variances: Vec::new(),
+                });
             }
             self.rows[i + 1].push(t0 + t1, v);
             self.rows[i].drop_front(2);
@@ -138,7 +156,8 @@ impl Adwin {
         let mwl = self.min_window_length as f64;
         let dp = (2.0 * self.width.ln() / self.delta).ln();
         let m_recip = 1.0 / (n0 - mwl + 1.0) + 1.0 / (n1 - mwl + 1.0);
-        let eps = (2.0 * m_recip * (self.variance / self.width) * dp).sqrt() + 2.0 / 3.0 * dp * m_recip;
+        let eps =
+            (2.0 * m_recip * (self.variance / self.width) * dp).sqrt() + 2.0 / 3.0 * dp * m_recip;
         delta_mean.abs() > eps
     }
 

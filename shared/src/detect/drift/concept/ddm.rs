@@ -39,7 +39,11 @@ impl Ddm {
 
     pub fn update(&mut self, x: f64) -> bool {
         if self.drift_detected {
-            *self = Self::new(self.warm_start, self.warning_threshold, self.drift_threshold);
+            *self = Self::new(
+                self.warm_start,
+                self.warning_threshold,
+                self.drift_threshold,
+            );
         }
         self.n += 1.0;
         self.p += (1.0 / self.n) * (x - self.p);

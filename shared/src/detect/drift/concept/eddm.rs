@@ -55,7 +55,11 @@ impl Eddm {
             self.d_mean += (1.0 / self.d_n) * (d - self.d_mean);
             self.d_s += (d - old) * (d - self.d_mean);
             if self.n > self.warm_start {
-                let var = if self.d_n > 1.0 { self.d_s / (self.d_n - 1.0) } else { 0.0 };
+                let var = if self.d_n > 1.0 {
+                    self.d_s / (self.d_n - 1.0)
+                } else {
+                    0.0
+                };
                 let p2s = self.d_mean + 2.0 * var.powf(0.5);
                 if p2s > self.p2s_max {
                     self.p2s_max = p2s;

@@ -71,7 +71,11 @@ impl HddmA {
 
     pub fn update(&mut self, x: f64) -> bool {
         if self.drift_detected {
-            *self = Self::new(self.drift_confidence, self.warning_confidence, self.two_sided_test);
+            *self = Self::new(
+                self.drift_confidence,
+                self.warning_confidence,
+                self.two_sided_test,
+            );
         }
         self.z.update(x);
         if self.x_min.n == 0.0 {

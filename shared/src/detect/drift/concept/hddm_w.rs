@@ -66,7 +66,12 @@ fn changed(s1: &SampleInfo, s2: &SampleInfo, conf: f64) -> bool {
 }
 
 impl HddmW {
-    pub fn new(drift_confidence: f64, warning_confidence: f64, lambda_val: f64, two_sided_test: bool) -> Self {
+    pub fn new(
+        drift_confidence: f64,
+        warning_confidence: f64,
+        lambda_val: f64,
+        two_sided_test: bool,
+    ) -> Self {
         let s = SampleInfo::new(lambda_val);
         Self {
             drift_confidence,
@@ -87,7 +92,12 @@ impl HddmW {
 
     pub fn update(&mut self, x: f64) -> bool {
         if self.drift_detected {
-            *self = Self::new(self.drift_confidence, self.warning_confidence, self.lambda_val, self.two_sided_test);
+            *self = Self::new(
+                self.drift_confidence,
+                self.warning_confidence,
+                self.lambda_val,
+                self.two_sided_test,
+            );
         }
         // River's SampleInfo computes ibc with (1 - lambda) ** 2 once; same value as powi(2).
         self.total.update(x);

@@ -45,7 +45,15 @@ pub enum ConceptDetector {
 }
 
 /// Detector names accepted by [`ConceptDetector::from_name`] and the CLI.
-pub const DETECTORS: [&str; 7] = ["adwin", "page-hinkley", "kswin", "ddm", "eddm", "hddm-a", "hddm-w"];
+pub const DETECTORS: [&str; 7] = [
+    "adwin",
+    "page-hinkley",
+    "kswin",
+    "ddm",
+    "eddm",
+    "hddm-a",
+    "hddm-w",
+];
 
 struct Params<'a> {
     map: &'a BTreeMap<String, String>,
@@ -79,7 +87,9 @@ impl Params<'_> {
             None => Ok(default),
             Some(v) if v == "true" || v == "1" => Ok(true),
             Some(v) if v == "false" || v == "0" => Ok(false),
-            Some(v) => Err(DriftError::Param(format!("{k}={v}: expected true or false"))),
+            Some(v) => Err(DriftError::Param(format!(
+                "{k}={v}: expected true or false"
+            ))),
         }
     }
     fn s(&mut self, k: &'static str) -> Option<String> {
@@ -103,7 +113,10 @@ impl ConceptDetector {
     /// Build a detector by name with River's defaults, overridden by `params` (River's
     /// parameter names, e.g. `delta`, `clock`, `threshold`, `seed`).
     pub fn from_name(name: &str, params: &BTreeMap<String, String>) -> Result<Self, DriftError> {
-        let mut p = Params { map: params, used: Vec::new() };
+        let mut p = Params {
+            map: params,
+            used: Vec::new(),
+        };
         let d = match name {
             "adwin" => Self::Adwin(Adwin::new(
                 p.f("delta", 0.002)?,
@@ -117,7 +130,11 @@ impl ConceptDetector {
                     None | Some("both") => PhMode::Both,
                     Some("up") => PhMode::Up,
                     Some("down") => PhMode::Down,
-                    Some(m) => return Err(DriftError::Param(format!("mode={m}: expected up, down or both"))),
+                    Some(m) => {
+                        return Err(DriftError::Param(format!(
+                            "mode={m}: expected up, down or both"
+                        )))
+                    }
                 };
                 Self::PageHinkley(PageHinkley::new(
                     p.u("min_instances", 30)?,
@@ -146,7 +163,9 @@ impl ConceptDetector {
             "eddm" => {
                 let (a, b) = (p.f("alpha", 0.95)?, p.f("beta", 0.9)?);
                 if a < b {
-                    return Err(DriftError::Param("'alpha' must be greater or equal to 'beta'".into()));
+                    return Err(DriftError::Param(
+                        "'alpha' must be greater or equal to 'beta'".into(),
+                    ));
                 }
                 Self::Eddm(Eddm::new(p.u("warm_start", 30)?, a, b))
             }

@@ -52,7 +52,13 @@ impl PageHinkley {
 
     pub fn update(&mut self, x: f64) -> bool {
         if self.drift_detected {
-            *self = Self::new(self.min_instances, self.delta, self.threshold, self.alpha, self.mode);
+            *self = Self::new(
+                self.min_instances,
+                self.delta,
+                self.threshold,
+                self.alpha,
+                self.mode,
+            );
         }
         self.n += 1.0;
         self.mean += (1.0 / self.n) * (x - self.mean);

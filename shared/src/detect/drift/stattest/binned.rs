@@ -58,8 +58,14 @@ pub fn hellinger(reference: &Values, current: &Values, ctype: ColumnType) -> f64
     match (ctype, reference, current) {
         (
             ColumnType::Numerical,
-            Values::Num { values: r, integer: ri },
-            Values::Num { values: c, integer: ci },
+            Values::Num {
+                values: r,
+                integer: ri,
+            },
+            Values::Num {
+                values: c,
+                integer: ci,
+            },
         ) => {
             let mut keys: Vec<f64> = r.iter().chain(c.iter()).copied().collect();
             keys.sort_by(f64::total_cmp);

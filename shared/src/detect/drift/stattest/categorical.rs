@@ -16,7 +16,11 @@ pub fn chisquare(reference: &Values, current: &Values) -> (f64, f64) {
     }
     let df = c.keys.len() as f64 - 1.0;
     // scipy gives NaN for zero degrees of freedom (a single value in both samples).
-    let p = if df <= 0.0 { f64::NAN } else { chi2_sf(stat, df) };
+    let p = if df <= 0.0 {
+        f64::NAN
+    } else {
+        chi2_sf(stat, df)
+    };
     (stat, p)
 }
 
@@ -58,7 +62,11 @@ pub fn g_test(reference: &Values, current: &Values) -> Result<(f64, f64), DriftE
         }
     }
     let df = c.keys.len() as f64 - 1.0;
-    let p = if df <= 0.0 { f64::NAN } else { chi2_sf(stat, df) };
+    let p = if df <= 0.0 {
+        f64::NAN
+    } else {
+        chi2_sf(stat, df)
+    };
     Ok((stat, p))
 }
 

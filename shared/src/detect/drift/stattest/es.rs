@@ -82,8 +82,8 @@ pub fn epps_singleton(x: &[f64], y: &[f64]) -> Result<(f64, f64), DriftError> {
     }
     w *= n;
     if nx.max(ny) < 25 {
-        let corr = 1.0
-            / (1.0 + n.powf(-0.45) + 10.1 * ((nx as f64).powf(-1.7) + (ny as f64).powf(-1.7)));
+        let corr =
+            1.0 / (1.0 + n.powf(-0.45) + 10.1 * ((nx as f64).powf(-1.7) + (ny as f64).powf(-1.7)));
         w *= corr;
     }
     Ok((w, chi2_sf(w, rank as f64)))

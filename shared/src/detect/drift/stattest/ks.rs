@@ -109,7 +109,8 @@ fn prob_outside_square(n: u64, h: u64) -> f64 {
     while k >= 0 {
         let mut p1 = 1.0f64;
         for j in 0..h as i64 {
-            p1 = (n as i64 - k * h as i64 - j) as f64 * p1 / (n as i64 + k * h as i64 + j + 1) as f64;
+            p1 = (n as i64 - k * h as i64 - j) as f64 * p1
+                / (n as i64 + k * h as i64 + j + 1) as f64;
         }
         p = p1 * (1.0 - p);
         k -= 1;
@@ -438,7 +439,10 @@ mod tests {
         ];
         for (n, x, want) in cases {
             let got = kolmogn_sf(n, x);
-            assert!((got - want).abs() <= 1e-9 + 1e-7 * want, "n={n} x={x}: {got} vs {want}");
+            assert!(
+                (got - want).abs() <= 1e-9 + 1e-7 * want,
+                "n={n} x={x}: {got} vs {want}"
+            );
         }
     }
 }

@@ -153,11 +153,9 @@ impl StatTest {
     pub fn direction(self) -> Direction {
         match self {
             Self::Ks | Self::CramerVonMises => Direction::PAtMost,
-            Self::Wasserstein
-            | Self::JensenShannon
-            | Self::Psi
-            | Self::KlDiv
-            | Self::Hellinger => Direction::DistAtLeast,
+            Self::Wasserstein | Self::JensenShannon | Self::Psi | Self::KlDiv | Self::Hellinger => {
+                Direction::DistAtLeast
+            }
             Self::EnergyDistance => Direction::DistAbove,
             _ => Direction::PBelow,
         }
@@ -223,10 +221,9 @@ fn verdict(test: StatTest, score: f64, threshold: f64) -> bool {
 }
 
 fn need_num<'a>(test: StatTest, v: &'a Values) -> Result<&'a [f64], DriftError> {
-    v.as_num().ok_or_else(|| DriftError::InvalidInput(format!(
-        "test '{}' needs numeric values",
-        test.name()
-    )))
+    v.as_num().ok_or_else(|| {
+        DriftError::InvalidInput(format!("test '{}' needs numeric values", test.name()))
+    })
 }
 
 /// Run one test on cleaned (no missing values) reference and current samples.
@@ -296,7 +293,8 @@ pub fn run(
             (Some(s), Some(p))
         }
         Self_::MannWhitney => {
-            let (s, p) = rank::mann_whitney_less(need_num(test, reference)?, need_num(test, current)?);
+            let (s, p) =
+                rank::mann_whitney_less(need_num(test, reference)?, need_num(test, current)?);
             (Some(s), Some(p))
         }
         Self_::EmpiricalMmd => {

@@ -73,12 +73,13 @@ pub fn anderson_ksamp(a: &[f64], b: &[f64]) -> Result<(f64, f64), DriftError> {
     let bb = (2.0 * g - 4.0) * kf * kf + 8.0 * h * kf + (2.0 * g - 14.0 * h - 4.0) * hh - 8.0 * h
         + 4.0 * g
         - 6.0;
-    let cc = (6.0 * h + 2.0 * g - 2.0) * kf * kf + (4.0 * h - 4.0 * g + 6.0) * kf
+    let cc = (6.0 * h + 2.0 * g - 2.0) * kf * kf
+        + (4.0 * h - 4.0 * g + 6.0) * kf
         + (2.0 * h - 6.0) * hh
         + 4.0 * h;
     let dd = (2.0 * h + 6.0) * kf * kf - 4.0 * h * kf;
-    let sigmasq = (aa * nf.powi(3) + bb * nf * nf + cc * nf + dd)
-        / ((nf - 1.0) * (nf - 2.0) * (nf - 3.0));
+    let sigmasq =
+        (aa * nf.powi(3) + bb * nf * nf + cc * nf + dd) / ((nf - 1.0) * (nf - 2.0) * (nf - 3.0));
     let m = kf - 1.0;
     let stat = (a2 - m) / sigmasq.sqrt();
 
@@ -124,11 +125,7 @@ fn polyfit2(x: &[f64], y: &[f64]) -> [f64; 3] {
     let s = solve3(ata, aty);
     // Back to unscaled x: a t^2 + b t + c with t = (x - mx)/sx.
     let (a, b, c) = (s[0] / (sx * sx), s[1] / sx, s[2]);
-    [
-        a,
-        b - 2.0 * a * mx,
-        a * mx * mx - b * mx + c,
-    ]
+    [a, b - 2.0 * a * mx, a * mx * mx - b * mx + c]
 }
 
 fn solve3(mut m: [[f64; 3]; 3], mut v: [f64; 3]) -> [f64; 3] {
