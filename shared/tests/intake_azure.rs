@@ -539,8 +539,12 @@ fn diagnostic_logs_model_io() {
         batch.records[0].labels.get("field").map(String::as_str),
         Some("prompt")
     );
-    // No model I/O field: the properties as JSON text.
+    let line: Value = serde_json::from_str(&batch.records[0].message).unwrap();
+    assert_eq!(line["caller_ip"], "198.51.100.23");
+    assert!(line["endpoint"].as_str().unwrap().eq_ignore_ascii_case(EP));
+    // No model I/O field: the properties as they are.
     assert!(batch.records[2].message.contains("ResponseCode"));
+    assert!(!batch.records[2].labels.contains_key("field"));
     // Ids are stable across redeliveries and distinct between lines.
     let Intake::ModelIo(again) =
         parse("constructed-diagnostic-logs-model-io-event-hubs.json").unwrap()
@@ -554,7 +558,8 @@ fn diagnostic_logs_model_io() {
     let Intake::ModelIo(s) = parse_azure_at(single.to_string().as_bytes(), now()).unwrap() else {
         panic!()
     };
-    assert_eq!(s.records[0].message, "hi");
+    let line: Value = serde_json::from_str(&s.records[0].message).unwrap();
+    assert_eq!(line["input"], "hi");
     match err(br#"{"records":[{"time":"2025-05-02T20:00:01Z","category":"x"}]}"#) {
         IntakeError::Missing { path } => assert_eq!(path, "$.records[0].resourceId"),
         other => panic!("{other:?}"),

@@ -21,16 +21,24 @@ use crate::state::TableStateStore;
 /// The prompt and output detectors over a model I/O batch: each finding becomes one alert whose
 /// identity is the log record id plus the finding's position (redeliveries act once).
 pub fn detector_scanner() -> Result<ModelIoScanner, ConfigError> {
-    let scanner = LogLineScanner::new(LogLineConfig::default()).map_err(|e| ConfigError::Credential(format!("model I/O detectors: {e}")))?;
+    let scanner = LogLineScanner::new(LogLineConfig::default())
+        .map_err(|e| ConfigError::Credential(format!("model I/O detectors: {e}")))?;
     Ok(Arc::new(move |batch: &ModelIoBatch| {
         let mut alerts = Vec::new();
         for record in &batch.records {
             for (i, finding) in scanner.scan_line(&record.message).into_iter().enumerate() {
-                let mut alert = Alert::from_finding(&finding, format!("{}/{}", batch.source_id, finding.detector), format!("{}#{i}", record.id), record.timestamp);
+                let mut alert = Alert::from_finding(
+                    &finding,
+                    format!("{}/{}", batch.source_id, finding.detector),
+                    format!("{}#{i}", record.id),
+                    record.timestamp,
+                );
                 alert.source = batch.source;
                 alert.account = batch.account.clone();
                 alert.region = batch.region.clone();
-                alert.labels.extend(record.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+                alert
+                    .labels
+                    .extend(record.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
                 alerts.push(alert);
             }
         }
@@ -40,25 +48,42 @@ pub fn detector_scanner() -> Result<ModelIoScanner, ConfigError> {
 
 /// Build the handler with the given credential and HTTP client (tests pass a JWT-shaped
 /// credential and a client trusting Azurite's certificate; production the defaults).
-pub fn build_with(config: &Config, credential: Arc<dyn TokenCredential>, http: reqwest::Client, scanner: ModelIoScanner) -> Result<Handler, ConfigError> {
+pub fn build_with(
+    config: &Config,
+    credential: Arc<dyn TokenCredential>,
+    http: reqwest::Client,
+    scanner: ModelIoScanner,
+) -> Result<Handler, ConfigError> {
     let playbook = Arc::new(config.playbook(&|name| std::env::var(name).ok())?);
     let clients = AzureClients::new(credential, http, config.endpoints.clone());
     let state: Arc<dyn StateStore> = match (&config.storage_account, &config.state_table) {
-        (Some(account), Some(table)) => Arc::new(TableStateStore::new(clients.clone(), account.clone(), table.clone())),
+        (Some(account), Some(table)) => Arc::new(TableStateStore::new(
+            clients.clone(),
+            account.clone(),
+            table.clone(),
+        )),
         _ => {
             warn!("AIIR_STATE_TABLE is not set: de-duplication and approvals last only for this process");
             Arc::new(MemoryStateStore::new())
         }
     };
     let audit: Arc<dyn AuditSink> = match (&config.storage_account, &config.audit_container) {
-        (Some(account), Some(container)) => Arc::new(BlobAuditSink::new(clients.clone(), account.clone(), container.clone())),
+        (Some(account), Some(container)) => Arc::new(BlobAuditSink::new(
+            clients.clone(),
+            account.clone(),
+            container.clone(),
+        )),
         _ => {
             warn!("AIIR_AUDIT_CONTAINER is not set: audit records go to the log only");
             Arc::new(MemoryAuditSink::default())
         }
     };
     let remediator = Arc::new(AzureRemediator::new(clients));
-    Ok(Handler::new(Responder::new(playbook, remediator, state, audit), scanner, config.dry_run))
+    Ok(Handler::new(
+        Responder::new(playbook, remediator, state, audit),
+        scanner,
+        config.dry_run,
+    ))
 }
 
 /// Production wiring: `azure_identity` credential, default HTTP client.

@@ -28,8 +28,16 @@ pub struct BlobAuditSink {
 }
 
 impl BlobAuditSink {
-    pub fn new(clients: AzureClients, account: impl Into<String>, container: impl Into<String>) -> Self {
-        Self { clients, account: account.into(), container: container.into() }
+    pub fn new(
+        clients: AzureClients,
+        account: impl Into<String>,
+        container: impl Into<String>,
+    ) -> Self {
+        Self {
+            clients,
+            account: account.into(),
+            container: container.into(),
+        }
     }
 
     pub fn container(&self) -> &str {
@@ -52,18 +60,30 @@ impl BlobAuditSink {
 
 /// Keep names printable and unambiguous: anything but `[A-Za-z0-9._-]` becomes `_`.
 fn safe(part: &str) -> String {
-    part.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect()
+    part.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 #[async_trait]
 impl AuditSink for BlobAuditSink {
     async fn write(&self, record: &AuditRecord) -> Result<(), AuditError> {
         let name = Self::blob_for(record);
-        let body = serde_json::to_vec_pretty(record).map_err(|e| AuditError::Unavailable(format!("cannot serialise audit record: {e}")))?;
+        let body = serde_json::to_vec_pretty(record)
+            .map_err(|e| AuditError::Unavailable(format!("cannot serialise audit record: {e}")))?;
         let client = self.clients.blob(&self.account, &self.container, &name)?;
         let mut metadata = HashMap::new();
         metadata.insert("aiir_incident".to_string(), safe(&record.incident_id));
-        metadata.insert("aiir_action".to_string(), record.step.action.kind().as_str().to_string());
+        metadata.insert(
+            "aiir_action".to_string(),
+            record.step.action.kind().as_str().to_string(),
+        );
         let options = BlockBlobClientUploadOptions {
             blob_content_type: Some("application/json".into()),
             if_none_match: Some("*".into()),

@@ -16,7 +16,10 @@ use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use azure_core::http::{ClientOptions, Transport};
-use azure_storage_blob::{BlobClient, BlobClientOptions, BlobContainerClient, BlobContainerClientOptions, BlobServiceClient, BlobServiceClientOptions};
+use azure_storage_blob::{
+    BlobClient, BlobClientOptions, BlobContainerClient, BlobContainerClientOptions,
+    BlobServiceClient, BlobServiceClientOptions,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use url::Url;
@@ -53,7 +56,11 @@ impl Endpoints {
     }
 
     pub fn arm_base(&self) -> String {
-        self.arm.clone().unwrap_or_else(|| "https://management.azure.com".into()).trim_end_matches('/').to_string()
+        self.arm
+            .clone()
+            .unwrap_or_else(|| "https://management.azure.com".into())
+            .trim_end_matches('/')
+            .to_string()
     }
 
     pub fn blob_base(&self, account: &str) -> String {
@@ -76,9 +83,11 @@ impl Endpoints {
 
     /// A service URL with its scheme and host replaced by `over` (keeps the path and query).
     pub fn rebase(url: &str, over: Option<&str>) -> Result<Url, CallError> {
-        let parsed = Url::parse(url).map_err(|e| CallError::new(url, None, format!("not a URL: {e}")))?;
+        let parsed =
+            Url::parse(url).map_err(|e| CallError::new(url, None, format!("not a URL: {e}")))?;
         let Some(base) = over else { return Ok(parsed) };
-        let mut out = Url::parse(base.trim_end_matches('/')).map_err(|e| CallError::new(base, None, format!("not a URL: {e}")))?;
+        let mut out = Url::parse(base.trim_end_matches('/'))
+            .map_err(|e| CallError::new(base, None, format!("not a URL: {e}")))?;
         let prefix = out.path().trim_end_matches('/').to_string();
         out.set_path(&format!("{prefix}{}", parsed.path()));
         out.set_query(parsed.query());
@@ -104,7 +113,9 @@ pub struct AzureClients {
 
 impl std::fmt::Debug for AzureClients {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AzureClients").field("endpoints", &self.endpoints).finish_non_exhaustive()
+        f.debug_struct("AzureClients")
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
     }
 }
 
@@ -117,15 +128,26 @@ pub fn http_client(extra_roots_pem: Option<&[u8]>) -> Result<reqwest::Client, Ca
         .timeout(Duration::from_secs(60))
         .redirect(reqwest::redirect::Policy::none());
     if let Some(pem) = extra_roots_pem {
-        let cert = reqwest::Certificate::from_pem(pem).map_err(|e| CallError::new("root certificate", None, e.to_string()))?;
+        let cert = reqwest::Certificate::from_pem(pem)
+            .map_err(|e| CallError::new("root certificate", None, e.to_string()))?;
         builder = builder.tls_certs_only([cert]);
     }
-    builder.build().map_err(|e| CallError::new("http client", None, e.to_string()))
+    builder
+        .build()
+        .map_err(|e| CallError::new("http client", None, e.to_string()))
 }
 
 impl AzureClients {
-    pub fn new(credential: Arc<dyn TokenCredential>, http: reqwest::Client, endpoints: Endpoints) -> Self {
-        Self { credential, http, endpoints }
+    pub fn new(
+        credential: Arc<dyn TokenCredential>,
+        http: reqwest::Client,
+        endpoints: Endpoints,
+    ) -> Self {
+        Self {
+            credential,
+            http,
+            endpoints,
+        }
     }
 
     fn client_options(&self) -> ClientOptions {
@@ -136,31 +158,60 @@ impl AzureClients {
     }
 
     /// A Blob SDK client for one blob, on this process's transport and credential.
-    pub fn blob(&self, account: &str, container: &str, blob: &str) -> Result<BlobClient, CallError> {
+    pub fn blob(
+        &self,
+        account: &str,
+        container: &str,
+        blob: &str,
+    ) -> Result<BlobClient, CallError> {
         let url = self.blob_url(account, container, Some(blob))?;
-        let options = BlobClientOptions { client_options: self.client_options(), ..Default::default() };
-        BlobClient::new(url, Some(self.credential.clone()), Some(options)).map_err(|e| crate::error::from_sdk("blob client", &e))
+        let options = BlobClientOptions {
+            client_options: self.client_options(),
+            ..Default::default()
+        };
+        BlobClient::new(url, Some(self.credential.clone()), Some(options))
+            .map_err(|e| crate::error::from_sdk("blob client", &e))
     }
 
-    pub fn container(&self, account: &str, container: &str) -> Result<BlobContainerClient, CallError> {
+    pub fn container(
+        &self,
+        account: &str,
+        container: &str,
+    ) -> Result<BlobContainerClient, CallError> {
         let url = self.blob_url(account, container, None)?;
-        let options = BlobContainerClientOptions { client_options: self.client_options(), ..Default::default() };
-        BlobContainerClient::new(url, Some(self.credential.clone()), Some(options)).map_err(|e| crate::error::from_sdk("container client", &e))
+        let options = BlobContainerClientOptions {
+            client_options: self.client_options(),
+            ..Default::default()
+        };
+        BlobContainerClient::new(url, Some(self.credential.clone()), Some(options))
+            .map_err(|e| crate::error::from_sdk("container client", &e))
     }
 
     pub fn blob_service(&self, account: &str) -> Result<BlobServiceClient, CallError> {
         let base = self.endpoints.blob_base(account);
-        let url = Url::parse(&format!("{base}/")).map_err(|e| CallError::new(&base, None, e.to_string()))?;
-        let options = BlobServiceClientOptions { client_options: self.client_options(), ..Default::default() };
-        BlobServiceClient::new(url, Some(self.credential.clone()), Some(options)).map_err(|e| crate::error::from_sdk("blob service client", &e))
+        let url = Url::parse(&format!("{base}/"))
+            .map_err(|e| CallError::new(&base, None, e.to_string()))?;
+        let options = BlobServiceClientOptions {
+            client_options: self.client_options(),
+            ..Default::default()
+        };
+        BlobServiceClient::new(url, Some(self.credential.clone()), Some(options))
+            .map_err(|e| crate::error::from_sdk("blob service client", &e))
     }
 
     /// `{blob endpoint}/{container}[/{blob}]`, each segment percent-encoded.
-    pub fn blob_url(&self, account: &str, container: &str, blob: Option<&str>) -> Result<Url, CallError> {
+    pub fn blob_url(
+        &self,
+        account: &str,
+        container: &str,
+        blob: Option<&str>,
+    ) -> Result<Url, CallError> {
         let base = self.endpoints.blob_base(account);
         let mut url = Url::parse(&base).map_err(|e| CallError::new(&base, None, e.to_string()))?;
         {
-            let mut segs = url.path_segments_mut().map_err(|_| CallError::new(&base, None, "cannot be a base URL"))?;
+            let mut segs = url
+                .path_segments_mut()
+                .map_err(|_| CallError::new(&base, None, "cannot be a base URL"))?;
             segs.pop_if_empty().push(container);
             if let Some(b) = blob {
                 for part in b.split('/') {
@@ -176,7 +227,13 @@ impl AzureClients {
             .credential
             .get_token(&[scope], None)
             .await
-            .map_err(|e| CallError::new(format!("token for {scope}"), e.http_status().map(u16::from), e.to_string()))?;
+            .map_err(|e| {
+                CallError::new(
+                    format!("token for {scope}"),
+                    e.http_status().map(u16::from),
+                    e.to_string(),
+                )
+            })?;
         Ok(token.token.secret().to_string())
     }
 
@@ -191,7 +248,9 @@ impl AzureClients {
         headers: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Reply, CallError> {
-        let reply = self.call_raw(what, method, url, scope, headers, body).await?;
+        let reply = self
+            .call_raw(what, method, url, scope, headers, body)
+            .await?;
         if (200..300).contains(&reply.status) {
             Ok(reply)
         } else {
@@ -215,28 +274,61 @@ impl AzureClients {
             req = req.header(*k, v);
         }
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b.to_string());
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
         }
-        let rsp = req.send().await.map_err(|e| CallError::new(what, None, e.to_string()))?;
+        let rsp = req
+            .send()
+            .await
+            .map_err(|e| CallError::new(what, None, e.to_string()))?;
         let status = rsp.status();
         let headers = rsp.headers().clone();
-        let etag = headers.get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let bytes = rsp.bytes().await.map_err(|e| CallError::new(what, Some(status.as_u16()), e.to_string()))?;
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
-        Ok(Reply { status: status.as_u16(), etag, headers, body })
+        let etag = headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = rsp
+            .bytes()
+            .await
+            .map_err(|e| CallError::new(what, Some(status.as_u16()), e.to_string()))?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Ok(Reply {
+            status: status.as_u16(),
+            etag,
+            headers,
+            body,
+        })
     }
 }
 
 /// The service's error (`{"error": {"code", "message"}}` for ARM, Key Vault and Cognitive
 /// Services; `{"odata.error": …}` for Table Storage) as a [`CallError`].
 pub fn error_of(what: &str, reply: &Reply) -> CallError {
-    let err = reply.body.get("error").or_else(|| reply.body.get("odata.error"));
-    let code = err.and_then(|e| e.get("code")).and_then(Value::as_str).map(str::to_string);
+    let err = reply
+        .body
+        .get("error")
+        .or_else(|| reply.body.get("odata.error"));
+    let code = err
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let message = err
         .and_then(|e| e.get("message"))
-        .and_then(|m| m.as_str().or_else(|| m.get("value").and_then(Value::as_str)))
+        .and_then(|m| {
+            m.as_str()
+                .or_else(|| m.get("value").and_then(Value::as_str))
+        })
         .map(|m| m.chars().take(300).collect::<String>())
-        .unwrap_or_else(|| StatusCode::from_u16(reply.status).map(|s| s.canonical_reason().unwrap_or("").to_string()).unwrap_or_default());
+        .unwrap_or_else(|| {
+            StatusCode::from_u16(reply.status)
+                .map(|s| s.canonical_reason().unwrap_or("").to_string())
+                .unwrap_or_default()
+        });
     CallError {
         what: what.to_string(),
         status: Some(reply.status),

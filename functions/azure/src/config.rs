@@ -23,7 +23,10 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("AIIR_PLAYBOOK={path}: cannot read the file: {source}")]
-    PlaybookFile { path: String, source: std::io::Error },
+    PlaybookFile {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Playbook(#[from] PlaybookError),
     #[error("{name}={value}: expected true or false")]
@@ -44,7 +47,12 @@ impl Config {
         let dry_run = match non_empty("AIIR_DRY_RUN").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
-            Some(other) => return Err(ConfigError::Bool { name: "AIIR_DRY_RUN", value: other.to_string() }),
+            Some(other) => {
+                return Err(ConfigError::Bool {
+                    name: "AIIR_DRY_RUN",
+                    value: other.to_string(),
+                })
+            }
         };
         let config = Self {
             storage_account: non_empty("AIIR_STORAGE_ACCOUNT"),
@@ -68,7 +76,12 @@ impl Config {
     /// Load and validate the playbook before any client is built (fail fast, change nothing).
     pub fn playbook(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Playbook, ConfigError> {
         let text = match &self.playbook_path {
-            Some(path) => std::fs::read_to_string(path).map_err(|source| ConfigError::PlaybookFile { path: path.display().to_string(), source })?,
+            Some(path) => {
+                std::fs::read_to_string(path).map_err(|source| ConfigError::PlaybookFile {
+                    path: path.display().to_string(),
+                    source,
+                })?
+            }
             None => DEFAULT_PLAYBOOK.to_string(),
         };
         Ok(Playbook::load(&text, env)?)

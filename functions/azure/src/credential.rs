@@ -17,7 +17,8 @@ pub mod scopes {
 /// Running in Azure Functions (or App Service)? The platform sets `IDENTITY_ENDPOINT` when a
 /// managed identity is assigned, and `WEBSITE_INSTANCE_ID` on every instance.
 pub fn in_azure() -> bool {
-    std::env::var_os("IDENTITY_ENDPOINT").is_some() || std::env::var_os("WEBSITE_INSTANCE_ID").is_some()
+    std::env::var_os("IDENTITY_ENDPOINT").is_some()
+        || std::env::var_os("WEBSITE_INSTANCE_ID").is_some()
 }
 
 /// The credential for this process: the managed identity in Azure (a user-assigned one when
@@ -27,14 +28,18 @@ pub fn default_credential() -> azure_core::Result<Arc<dyn TokenCredential>> {
         let options = std::env::var("AZURE_CLIENT_ID")
             .ok()
             .filter(|c| !c.trim().is_empty())
-            .map(|client_id| azure_identity::ManagedIdentityCredentialOptions {
-                user_assigned_id: Some(azure_identity::UserAssignedId::ClientId(client_id)),
-                ..Default::default()
-            });
-        let credential: Arc<dyn TokenCredential> = azure_identity::ManagedIdentityCredential::new(options)?;
+            .map(
+                |client_id| azure_identity::ManagedIdentityCredentialOptions {
+                    user_assigned_id: Some(azure_identity::UserAssignedId::ClientId(client_id)),
+                    ..Default::default()
+                },
+            );
+        let credential: Arc<dyn TokenCredential> =
+            azure_identity::ManagedIdentityCredential::new(options)?;
         Ok(credential)
     } else {
-        let credential: Arc<dyn TokenCredential> = azure_identity::DeveloperToolsCredential::new(None)?;
+        let credential: Arc<dyn TokenCredential> =
+            azure_identity::DeveloperToolsCredential::new(None)?;
         Ok(credential)
     }
 }

@@ -40,7 +40,11 @@ pub enum Delivery {
 
 /// Does this JSON look like an invocation envelope (rather than a raw payload)?
 pub fn is_envelope(value: &Value) -> bool {
-    value.as_object().is_some_and(|o| o.get("Data").is_some_and(Value::is_object) && o.len() <= 2 && o.keys().all(|k| k == "Data" || k == "Metadata"))
+    value.as_object().is_some_and(|o| {
+        o.get("Data").is_some_and(Value::is_object)
+            && o.len() <= 2
+            && o.keys().all(|k| k == "Data" || k == "Metadata")
+    })
 }
 
 fn bytes_of(value: &Value) -> Vec<u8> {
@@ -58,10 +62,19 @@ pub fn delivery(inv: &Invocation) -> Result<Delivery, String> {
         return Err("the invocation has no input binding in Data".into());
     };
     if inputs.next().is_some() {
-        return Err(format!("the invocation has several input bindings; expected one (first: {name})"));
+        return Err(format!(
+            "the invocation has several input bindings; expected one (first: {name})"
+        ));
     }
-    if let Some(req) = value.as_object().filter(|o| o.contains_key("Method") && (o.contains_key("Body") || o.contains_key("Url"))) {
-        let method = req.get("Method").and_then(Value::as_str).unwrap_or("POST").to_ascii_uppercase();
+    if let Some(req) = value
+        .as_object()
+        .filter(|o| o.contains_key("Method") && (o.contains_key("Body") || o.contains_key("Url")))
+    {
+        let method = req
+            .get("Method")
+            .and_then(Value::as_str)
+            .unwrap_or("POST")
+            .to_ascii_uppercase();
         let body = match req.get("Body") {
             None | Some(Value::Null) => Vec::new(),
             Some(b) => bytes_of(b),
@@ -91,11 +104,25 @@ mod tests {
     #[test]
     fn http_and_event_deliveries() {
         let inv: Invocation = serde_json::from_value(json!({"Data": {"req": {"Url": "u", "Method": "post", "Body": "{\"a\":1}"}}, "Metadata": {}})).unwrap();
-        assert_eq!(delivery(&inv).unwrap(), Delivery::Http { method: "POST".into(), body: b"{\"a\":1}".to_vec() });
-        let inv: Invocation = serde_json::from_value(json!({"Data": {"event": {"id": "1"}}})).unwrap();
-        assert_eq!(delivery(&inv).unwrap(), Delivery::Events(vec![b"{\"id\":\"1\"}".to_vec()]));
-        let inv: Invocation = serde_json::from_value(json!({"Data": {"records": ["x", {"y": 1}]}})).unwrap();
-        assert_eq!(delivery(&inv).unwrap(), Delivery::Events(vec![b"x".to_vec(), b"{\"y\":1}".to_vec()]));
+        assert_eq!(
+            delivery(&inv).unwrap(),
+            Delivery::Http {
+                method: "POST".into(),
+                body: b"{\"a\":1}".to_vec()
+            }
+        );
+        let inv: Invocation =
+            serde_json::from_value(json!({"Data": {"event": {"id": "1"}}})).unwrap();
+        assert_eq!(
+            delivery(&inv).unwrap(),
+            Delivery::Events(vec![b"{\"id\":\"1\"}".to_vec()])
+        );
+        let inv: Invocation =
+            serde_json::from_value(json!({"Data": {"records": ["x", {"y": 1}]}})).unwrap();
+        assert_eq!(
+            delivery(&inv).unwrap(),
+            Delivery::Events(vec![b"x".to_vec(), b"{\"y\":1}".to_vec()])
+        );
         let inv: Invocation = serde_json::from_value(json!({"Data": {}})).unwrap();
         assert!(delivery(&inv).is_err());
         assert!(is_envelope(&json!({"Data": {}, "Metadata": {}})));

@@ -76,7 +76,7 @@ impl From<CallError> for AuditError {
 
 /// An SDK error (`azure_core`) as a [`CallError`].
 pub fn from_sdk(what: &str, e: &azure_core::Error) -> CallError {
-    let status = e.http_status().map(|s| u16::from(s));
+    let status = e.http_status().map(u16::from);
     let code = match e.kind() {
         azure_core::error::ErrorKind::HttpResponse { error_code, .. } => error_code.clone(),
         _ => None,

@@ -54,7 +54,11 @@ fn metric_logs(samples: &[Sample], kind: &str) -> Vec<String> {
 
 impl Handler {
     pub fn new(responder: Responder, scanner: ModelIoScanner, forced_dry_run: bool) -> Self {
-        Self { responder, scanner, forced_dry_run }
+        Self {
+            responder,
+            scanner,
+            forced_dry_run,
+        }
     }
 
     pub fn responder(&self) -> &Responder {
@@ -63,7 +67,11 @@ impl Handler {
 
     /// Parse, decide, act on one raw payload (alert, Event Grid event, log batch, operator
     /// event). Returns the report and the metric lines to log.
-    pub async fn handle_logged(&self, payload: &[u8], dry_run: bool) -> (Result<Report, HandlerError>, Vec<String>) {
+    pub async fn handle_logged(
+        &self,
+        payload: &[u8],
+        dry_run: bool,
+    ) -> (Result<Report, HandlerError>, Vec<String>) {
         let dry_run = dry_run || self.forced_dry_run;
         let mut logs = Vec::new();
         let intake = match parse_azure(payload) {
@@ -87,7 +95,10 @@ impl Handler {
         match self.responder.handle(request, dry_run).await {
             Ok(report) => {
                 for incident in &report.incidents {
-                    logs.extend(metric_logs(&incident_samples(incident), incident.incident.kind.as_str()));
+                    logs.extend(metric_logs(
+                        &incident_samples(incident),
+                        incident.incident.kind.as_str(),
+                    ));
                 }
                 (Ok(report), logs)
             }
@@ -105,7 +116,12 @@ impl Handler {
     /// input (nothing changed), 503 for retryable failures. Other triggers return `Err` for a
     /// retryable failure so the host retries (Event Grid, queues); rejected input is logged and
     /// acknowledged (a poison message must not be retried forever).
-    pub async fn invoke(&self, function: &str, inv: &Invocation, dry_run: bool) -> Result<InvocationResponse, HandlerError> {
+    pub async fn invoke(
+        &self,
+        function: &str,
+        inv: &Invocation,
+        dry_run: bool,
+    ) -> Result<InvocationResponse, HandlerError> {
         let mut response = InvocationResponse::default();
         let delivery = envelope::delivery(inv).map_err(HandlerError::Envelope)?;
         match delivery {
@@ -118,11 +134,15 @@ impl Handler {
                     response.logs.extend(logs);
                     match result {
                         Ok(report) => (200, serde_json::to_value(&report).unwrap_or(Value::Null)),
-                        Err(e) if e.is_retryable() => (503, json!({ "error": e.to_string(), "retryable": true })),
+                        Err(e) if e.is_retryable() => {
+                            (503, json!({ "error": e.to_string(), "retryable": true }))
+                        }
                         Err(e) => (400, json!({ "error": e.to_string(), "retryable": false })),
                     }
                 };
-                response.outputs.insert("res".into(), envelope::http_response(status, &body));
+                response
+                    .outputs
+                    .insert("res".into(), envelope::http_response(status, &body));
             }
             Delivery::Events(payloads) => {
                 let mut reports = Vec::new();
@@ -130,10 +150,14 @@ impl Handler {
                     let (result, logs) = self.handle_logged(&payload, dry_run).await;
                     response.logs.extend(logs);
                     match result {
-                        Ok(report) => reports.push(serde_json::to_value(&report).unwrap_or(Value::Null)),
+                        Ok(report) => {
+                            reports.push(serde_json::to_value(&report).unwrap_or(Value::Null))
+                        }
                         Err(e) if e.is_retryable() => return Err(e),
                         Err(e) => {
-                            response.logs.push(format!("rejected; nothing changed: {e}"));
+                            response
+                                .logs
+                                .push(format!("rejected; nothing changed: {e}"));
                             reports.push(json!({ "error": e.to_string() }));
                         }
                     }
@@ -148,8 +172,14 @@ impl Handler {
     pub async fn invoke_file(&self, bytes: &[u8], dry_run: bool) -> Result<Value, HandlerError> {
         let as_json: Option<Value> = serde_json::from_slice(bytes).ok();
         if let Some(v) = as_json.filter(envelope::is_envelope) {
-            let inv: Invocation = serde_json::from_value(v).map_err(|e| HandlerError::Envelope(e.to_string()))?;
-            let function = inv.metadata.pointer("/sys/MethodName").and_then(Value::as_str).unwrap_or("invoke").to_string();
+            let inv: Invocation =
+                serde_json::from_value(v).map_err(|e| HandlerError::Envelope(e.to_string()))?;
+            let function = inv
+                .metadata
+                .pointer("/sys/MethodName")
+                .and_then(Value::as_str)
+                .unwrap_or("invoke")
+                .to_string();
             let response = self.invoke(&function, &inv, dry_run).await?;
             return Ok(serde_json::to_value(&response).unwrap_or(Value::Null));
         }

@@ -7,7 +7,11 @@ use aiir_azure::{app, config::Config, server};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "aiir-azure", version, about = "aiir responder for Azure (Functions custom handler)")]
+#[command(
+    name = "aiir-azure",
+    version,
+    about = "aiir responder for Azure (Functions custom handler)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -29,10 +33,18 @@ enum Command {
 }
 
 fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
     if json {
-        builder.json().flatten_event(true).with_current_span(true).init();
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init();
     } else {
         builder.init();
     }

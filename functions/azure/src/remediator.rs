@@ -33,7 +33,10 @@ pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
             "Microsoft.Network/frontdoorWebApplicationFirewallPolicies/write",
             "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/write",
         ],
-        ActionKind::EnforceEncryption => &["Microsoft.Storage/storageAccounts/read", "Microsoft.Storage/storageAccounts/write"],
+        ActionKind::EnforceEncryption => &[
+            "Microsoft.Storage/storageAccounts/read",
+            "Microsoft.Storage/storageAccounts/write",
+        ],
     }
 }
 
@@ -45,7 +48,10 @@ pub struct AzureRemediator {
 
 impl AzureRemediator {
     pub fn new(clients: AzureClients) -> Self {
-        Self { clients, wait: WaitPolicy::default() }
+        Self {
+            clients,
+            wait: WaitPolicy::default(),
+        }
     }
 
     pub fn with_wait(mut self, wait: WaitPolicy) -> Self {
@@ -58,13 +64,18 @@ impl AzureRemediator {
     }
 
     fn ctx(&self) -> Ctx<'_> {
-        Ctx { clients: &self.clients, wait: self.wait }
+        Ctx {
+            clients: &self.clients,
+            wait: self.wait,
+        }
     }
 }
 
 fn not_yet(kind: ActionKind) -> ActionError {
     let _ = NOT_YET;
-    ActionError::Unsupported(format!("{kind} is not implemented on Azure yet; nothing was changed"))
+    ActionError::Unsupported(format!(
+        "{kind} is not implemented on Azure yet; nothing was changed"
+    ))
 }
 
 #[async_trait]
@@ -80,7 +91,10 @@ impl Remediator for AzureRemediator {
             ActionKind::QuarantineData => actions::quarantine_data::apply(&ctx, request).await,
             ActionKind::RotateSecret => actions::rotate_secret::apply(&ctx, request).await,
             ActionKind::Notify => actions::notify::apply(&ctx, request).await,
-            kind @ (ActionKind::DisableEndpoint | ActionKind::RollbackModel | ActionKind::BlockPrompt | ActionKind::EnforceEncryption) => Err(not_yet(kind)),
+            kind @ (ActionKind::DisableEndpoint
+            | ActionKind::RollbackModel
+            | ActionKind::BlockPrompt
+            | ActionKind::EnforceEncryption) => Err(not_yet(kind)),
         }
     }
 
@@ -91,7 +105,10 @@ impl Remediator for AzureRemediator {
             ActionKind::QuarantineData => actions::quarantine_data::undo(&ctx, record).await,
             ActionKind::RotateSecret => actions::rotate_secret::undo(&ctx, record).await,
             ActionKind::Notify => actions::notify::undo(&ctx, record).await,
-            kind @ (ActionKind::DisableEndpoint | ActionKind::RollbackModel | ActionKind::BlockPrompt | ActionKind::EnforceEncryption) => Err(not_yet(kind)),
+            kind @ (ActionKind::DisableEndpoint
+            | ActionKind::RollbackModel
+            | ActionKind::BlockPrompt
+            | ActionKind::EnforceEncryption) => Err(not_yet(kind)),
         }
     }
 }

@@ -85,8 +85,16 @@ fn now_text(at: DateTime<Utc>) -> String {
 }
 
 impl TableStateStore {
-    pub fn new(clients: AzureClients, account: impl Into<String>, table: impl Into<String>) -> Self {
-        Self { clients, account: account.into(), table: table.into() }
+    pub fn new(
+        clients: AzureClients,
+        account: impl Into<String>,
+        table: impl Into<String>,
+    ) -> Self {
+        Self {
+            clients,
+            account: account.into(),
+            table: table.into(),
+        }
     }
 
     pub fn table(&self) -> &str {
@@ -98,7 +106,8 @@ impl TableStateStore {
     }
 
     fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url, StateError> {
-        let mut url = Url::parse(&format!("{}/{path}", self.base())).map_err(|e| StateError::Unavailable(format!("table URL: {e}")))?;
+        let mut url = Url::parse(&format!("{}/{path}", self.base()))
+            .map_err(|e| StateError::Unavailable(format!("table URL: {e}")))?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter().copied());
         }
@@ -107,7 +116,12 @@ impl TableStateStore {
 
     fn entity_url(&self, pk: &str, sk: &str) -> Result<Url, StateError> {
         self.url(
-            &format!("{}(PartitionKey='{}',RowKey='{}')", self.table, quote(&escape_key(pk)), quote(&escape_key(sk))),
+            &format!(
+                "{}(PartitionKey='{}',RowKey='{}')",
+                self.table,
+                quote(&escape_key(pk)),
+                quote(&escape_key(sk))
+            ),
             &[],
         )
     }
@@ -115,7 +129,10 @@ impl TableStateStore {
     fn headers(extra: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
         let mut h = vec![
             ("x-ms-version", TABLE_VERSION.to_string()),
-            ("x-ms-date", Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string()),
+            (
+                "x-ms-date",
+                Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+            ),
             ("accept", "application/json;odata=nometadata".to_string()),
             ("dataserviceversion", "3.0".to_string()),
             ("maxdataserviceversion", "3.0;NetFx".to_string()),
@@ -124,14 +141,31 @@ impl TableStateStore {
         h
     }
 
-    async fn send(&self, what: &str, method: Method, url: Url, extra: &[(&'static str, String)], body: Option<&Value>) -> Result<Reply, StateError> {
+    async fn send(
+        &self,
+        what: &str,
+        method: Method,
+        url: Url,
+        extra: &[(&'static str, String)],
+        body: Option<&Value>,
+    ) -> Result<Reply, StateError> {
         let headers = Self::headers(extra);
         let refs: Vec<(&str, String)> = headers.iter().map(|(k, v)| (*k, v.clone())).collect();
-        Ok(self.clients.call_raw(what, method, url, scopes::STORAGE, &refs, body).await?)
+        Ok(self
+            .clients
+            .call_raw(what, method, url, scopes::STORAGE, &refs, body)
+            .await?)
     }
 
-    fn entity(pk: &str, sk: &str, value: Option<&Value>, count: Option<u64>, ttl: Duration) -> Value {
-        let expires = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(365));
+    fn entity(
+        pk: &str,
+        sk: &str,
+        value: Option<&Value>,
+        count: Option<u64>,
+        ttl: Duration,
+    ) -> Value {
+        let expires =
+            Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(365));
         let mut e = json!({
             "PartitionKey": escape_key(pk),
             "RowKey": escape_key(sk),
@@ -157,13 +191,22 @@ impl TableStateStore {
     }
 
     fn decode(pk: &str, sk: &str, entity: &Value) -> Result<Value, StateError> {
-        let corrupt = |message: String| StateError::Corrupt { key: format!("{pk}/{sk}"), message };
+        let corrupt = |message: String| StateError::Corrupt {
+            key: format!("{pk}/{sk}"),
+            message,
+        };
         if let Some(text) = entity.get("value").and_then(Value::as_str) {
             return serde_json::from_str(text).map_err(|e| corrupt(e.to_string()));
         }
         match entity.get("count") {
-            Some(Value::String(s)) => s.parse::<u64>().map(Value::from).map_err(|e| corrupt(e.to_string())),
-            Some(Value::Number(n)) => n.as_u64().map(Value::from).ok_or_else(|| corrupt("count is not a whole number".into())),
+            Some(Value::String(s)) => s
+                .parse::<u64>()
+                .map(Value::from)
+                .map_err(|e| corrupt(e.to_string())),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .map(Value::from)
+                .ok_or_else(|| corrupt("count is not a whole number".into())),
             _ => Err(corrupt("entity has neither `value` nor `count`".into())),
         }
     }
@@ -179,10 +222,21 @@ impl TableStateStore {
     /// Read an entity with its ETag; `None` when absent (expired entities are returned, the
     /// caller decides).
     async fn read(&self, pk: &str, sk: &str) -> Result<Option<(Value, String)>, StateError> {
-        let reply = self.send("table: get entity", Method::GET, self.entity_url(pk, sk)?, &[], None).await?;
+        let reply = self
+            .send(
+                "table: get entity",
+                Method::GET,
+                self.entity_url(pk, sk)?,
+                &[],
+                None,
+            )
+            .await?;
         match reply.status {
             200 => {
-                let etag = reply.etag.clone().ok_or_else(|| StateError::Unavailable("table: entity without ETag".into()))?;
+                let etag = reply
+                    .etag
+                    .clone()
+                    .ok_or_else(|| StateError::Unavailable("table: entity without ETag".into()))?;
                 Ok(Some((reply.body, etag)))
             }
             404 => Ok(None),
@@ -192,7 +246,13 @@ impl TableStateStore {
 
     async fn insert(&self, entity: &Value) -> Result<bool, StateError> {
         let reply = self
-            .send("table: insert entity", Method::POST, self.url(&self.table, &[])?, &[("prefer", "return-no-content".into())], Some(entity))
+            .send(
+                "table: insert entity",
+                Method::POST,
+                self.url(&self.table, &[])?,
+                &[("prefer", "return-no-content".into())],
+                Some(entity),
+            )
             .await?;
         match reply.status {
             201 | 204 => Ok(true),
@@ -202,9 +262,21 @@ impl TableStateStore {
     }
 
     /// Replace conditionally (`If-Match: etag`): `false` on 412 or 404 (changed or gone).
-    async fn replace_if(&self, pk: &str, sk: &str, entity: &Value, etag: &str) -> Result<bool, StateError> {
+    async fn replace_if(
+        &self,
+        pk: &str,
+        sk: &str,
+        entity: &Value,
+        etag: &str,
+    ) -> Result<bool, StateError> {
         let reply = self
-            .send("table: update entity", Method::PUT, self.entity_url(pk, sk)?, &[("if-match", etag.to_string())], Some(entity))
+            .send(
+                "table: update entity",
+                Method::PUT,
+                self.entity_url(pk, sk)?,
+                &[("if-match", etag.to_string())],
+                Some(entity),
+            )
             .await?;
         match reply.status {
             204 | 200 => Ok(true),
@@ -216,7 +288,13 @@ impl TableStateStore {
     /// Create the table if it does not exist (deployment normally does this).
     pub async fn ensure_table(&self) -> Result<(), StateError> {
         let reply = self
-            .send("table: create table", Method::POST, self.url("Tables", &[])?, &[("prefer", "return-no-content".into())], Some(&json!({ "TableName": self.table })))
+            .send(
+                "table: create table",
+                Method::POST,
+                self.url("Tables", &[])?,
+                &[("prefer", "return-no-content".into())],
+                Some(&json!({ "TableName": self.table })),
+            )
             .await?;
         match reply.status {
             201 | 204 | 409 => Ok(()),
@@ -227,24 +305,46 @@ impl TableStateStore {
 
 #[async_trait]
 impl StateStore for TableStateStore {
-    async fn put_if_absent(&self, pk: &str, sk: &str, value: &Value, ttl: Duration) -> Result<bool, StateError> {
+    async fn put_if_absent(
+        &self,
+        pk: &str,
+        sk: &str,
+        value: &Value,
+        ttl: Duration,
+    ) -> Result<bool, StateError> {
         let entity = Self::entity(pk, sk, Some(value), None, ttl);
         if self.insert(&entity).await? {
             return Ok(true);
         }
         // Present: take it over only if it has expired, and only if nobody else did first.
         match self.read(pk, sk).await? {
-            Some((existing, etag)) if Self::expired(&existing, Utc::now()) => self.replace_if(pk, sk, &entity, &etag).await,
+            Some((existing, etag)) if Self::expired(&existing, Utc::now()) => {
+                self.replace_if(pk, sk, &entity, &etag).await
+            }
             Some(_) => Ok(false),
             // Deleted in between: try once more.
             None => self.insert(&entity).await,
         }
     }
 
-    async fn put(&self, pk: &str, sk: &str, value: &Value, ttl: Duration) -> Result<(), StateError> {
+    async fn put(
+        &self,
+        pk: &str,
+        sk: &str,
+        value: &Value,
+        ttl: Duration,
+    ) -> Result<(), StateError> {
         // PUT without If-Match is Insert Or Replace.
         let entity = Self::entity(pk, sk, Some(value), None, ttl);
-        let reply = self.send("table: upsert entity", Method::PUT, self.entity_url(pk, sk)?, &[], Some(&entity)).await?;
+        let reply = self
+            .send(
+                "table: upsert entity",
+                Method::PUT,
+                self.entity_url(pk, sk)?,
+                &[],
+                Some(&entity),
+            )
+            .await?;
         match reply.status {
             200 | 204 => Ok(()),
             _ => Err(error_of("table: upsert entity", &reply).into()),
@@ -259,7 +359,15 @@ impl StateStore for TableStateStore {
     }
 
     async fn delete(&self, pk: &str, sk: &str) -> Result<(), StateError> {
-        let reply = self.send("table: delete entity", Method::DELETE, self.entity_url(pk, sk)?, &[("if-match", "*".into())], None).await?;
+        let reply = self
+            .send(
+                "table: delete entity",
+                Method::DELETE,
+                self.entity_url(pk, sk)?,
+                &[("if-match", "*".into())],
+                None,
+            )
+            .await?;
         match reply.status {
             204 | 200 | 404 => Ok(()),
             _ => Err(error_of("table: delete entity", &reply).into()),
@@ -272,7 +380,15 @@ impl StateStore for TableStateStore {
                 return Ok(None);
             };
             // Conditional delete: of two concurrent callers, only one matches the ETag.
-            let reply = self.send("table: delete entity", Method::DELETE, self.entity_url(pk, sk)?, &[("if-match", etag)], None).await?;
+            let reply = self
+                .send(
+                    "table: delete entity",
+                    Method::DELETE,
+                    self.entity_url(pk, sk)?,
+                    &[("if-match", etag)],
+                    None,
+                )
+                .await?;
             match reply.status {
                 204 | 200 => {
                     if Self::expired(&entity, Utc::now()) {
@@ -285,7 +401,9 @@ impl StateStore for TableStateStore {
                 _ => return Err(error_of("table: delete entity", &reply).into()),
             }
         }
-        Err(StateError::Unavailable(format!("table: {pk}/{sk} kept changing; gave up taking it")))
+        Err(StateError::Unavailable(format!(
+            "table: {pk}/{sk} kept changing; gave up taking it"
+        )))
     }
 
     async fn query(&self, pk: &str) -> Result<Vec<(String, Value)>, StateError> {
@@ -300,22 +418,43 @@ impl StateStore for TableStateStore {
                 query.push(("NextRowKey", r.as_str()));
             }
             let url = self.url(&format!("{}()", self.table), &query)?;
-            let reply = self.send("table: query entities", Method::GET, url, &[], None).await?;
+            let reply = self
+                .send("table: query entities", Method::GET, url, &[], None)
+                .await?;
             if reply.status != 200 {
                 return Err(error_of("table: query entities", &reply).into());
             }
-            for e in reply.body.get("value").and_then(Value::as_array).into_iter().flatten() {
+            for e in reply
+                .body
+                .get("value")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if Self::expired(e, now) {
                     continue;
                 }
-                let Some(sk) = e.get("RowKey").and_then(Value::as_str).and_then(unescape_key) else {
+                let Some(sk) = e
+                    .get("RowKey")
+                    .and_then(Value::as_str)
+                    .and_then(unescape_key)
+                else {
                     continue;
                 };
                 let v = Self::decode(pk, &sk, e)?;
                 found.push((sk, v));
             }
-            let header = |k: &str| reply.headers.get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
-            match (header("x-ms-continuation-nextpartitionkey"), header("x-ms-continuation-nextrowkey")) {
+            let header = |k: &str| {
+                reply
+                    .headers
+                    .get(k)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            match (
+                header("x-ms-continuation-nextpartitionkey"),
+                header("x-ms-continuation-nextrowkey"),
+            ) {
                 (Some(p), Some(r)) => next = Some((p, r)),
                 _ => break,
             }
@@ -328,7 +467,10 @@ impl StateStore for TableStateStore {
         for _ in 0..MAX_CAS_ATTEMPTS {
             match self.read(pk, sk).await? {
                 None => {
-                    if self.insert(&Self::entity(pk, sk, None, Some(1), ttl)).await? {
+                    if self
+                        .insert(&Self::entity(pk, sk, None, Some(1), ttl))
+                        .await?
+                    {
                         return Ok(1);
                     }
                 }
@@ -354,10 +496,11 @@ impl StateStore for TableStateStore {
                 }
             }
         }
-        Err(StateError::Unavailable(format!("table: counter {pk}/{sk} kept changing; gave up")))
+        Err(StateError::Unavailable(format!(
+            "table: counter {pk}/{sk} kept changing; gave up"
+        )))
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -365,7 +508,14 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_are_table_safe() {
-        for k in ["dedup#abc", "approval#step-1", "a/b\\c?d", "ünïcode", "plain-key_1.2", "!"] {
+        for k in [
+            "dedup#abc",
+            "approval#step-1",
+            "a/b\\c?d",
+            "ünïcode",
+            "plain-key_1.2",
+            "!",
+        ] {
             let e = escape_key(k);
             assert!(!e.contains(['/', '\\', '#', '?', '\'']), "{e}");
             assert_eq!(unescape_key(&e).as_deref(), Some(k));

@@ -13,7 +13,9 @@ use std::time::Duration;
 use aiir_core::state::StateStore;
 use async_trait::async_trait;
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
-use azure_storage_blob::models::{BlobContainerClientCreateOptions, BlockBlobClientUploadOptions, PublicAccessType};
+use azure_storage_blob::models::{
+    BlobContainerClientCreateOptions, BlockBlobClientUploadOptions, PublicAccessType,
+};
 use base64::Engine;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -51,7 +53,8 @@ impl JwtShapedCredential {
     /// The token for one scope (`https://storage.azure.com/.default` → audience
     /// `https://storage.azure.com`).
     pub fn mint(scope: &str) -> String {
-        let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let b64 =
+            |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
         let now = chrono::Utc::now().timestamp();
         let aud = scope.trim_end_matches("/.default").trim_end_matches('/');
         let header = json!({ "alg": "RS256", "typ": "JWT", "kid": "aiir-test" });
@@ -65,15 +68,28 @@ impl JwtShapedCredential {
             "tid": "00000000-0000-0000-0000-00000000a11e",
             "appid": "aiir-tests",
         });
-        format!("{}.{}.{}", b64(&header), b64(&payload), base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b"not-a-signature"))
+        format!(
+            "{}.{}.{}",
+            b64(&header),
+            b64(&payload),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b"not-a-signature")
+        )
     }
 }
 
 #[async_trait]
 impl TokenCredential for JwtShapedCredential {
-    async fn get_token(&self, scopes: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
-        let scope = scopes.first().copied().unwrap_or("https://storage.azure.com/.default");
-        let expires = azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1);
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        _: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        let scope = scopes
+            .first()
+            .copied()
+            .unwrap_or("https://storage.azure.com/.default");
+        let expires =
+            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1);
         Ok(AccessToken::new(Self::mint(scope), expires))
     }
 }
@@ -125,20 +141,82 @@ fn free_port() -> Result<u16, String> {
 }
 
 fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
-    let out = std::process::Command::new("openssl").args(args).current_dir(dir).stdin(Stdio::null()).output().map_err(|e| format!("openssl: {e} (is the openssl CLI installed?)"))?;
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("openssl: {e} (is the openssl CLI installed?)"))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!("openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr)))
+        Err(format!(
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 
 /// A throwaway CA and a server certificate for 127.0.0.1/localhost signed by it.
 pub fn make_certificates(dir: &Path) -> Result<(), String> {
     std::fs::write(dir.join("server.ext"), "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n").map_err(|e| e.to_string())?;
-    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=aiir test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])?;
-    openssl(dir, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "server.csr", "-subj", "/CN=127.0.0.1"])?;
-    openssl(dir, &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "2", "-extfile", "server.ext"])?;
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=aiir test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    )?;
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    )?;
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    )?;
     Ok(())
 }
 
@@ -146,18 +224,47 @@ impl Azurite {
     /// Start Azurite with `--oauth basic` over HTTPS. Errors (never skips) when it is missing.
     pub fn start() -> Result<Self, String> {
         let bin = azurite_bin()?;
-        let dir = std::env::temp_dir().join(format!("aiir-azurite-{}-{}", std::process::id(), free_port()?));
+        let dir = std::env::temp_dir().join(format!(
+            "aiir-azurite-{}-{}",
+            std::process::id(),
+            free_port()?
+        ));
         std::fs::create_dir_all(dir.join("data")).map_err(|e| e.to_string())?;
         make_certificates(&dir)?;
         let (blob_port, queue_port, table_port) = (free_port()?, free_port()?, free_port()?);
         let log = std::fs::File::create(dir.join("azurite.log")).map_err(|e| e.to_string())?;
         let child = std::process::Command::new(&bin)
-            .args(["--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl"])
+            .args([
+                "--silent",
+                "--skipApiVersionCheck",
+                "--loose",
+                "--disableProductStyleUrl",
+            ])
             .args(["--location", &dir.join("data").to_string_lossy()])
-            .args(["--blobHost", "127.0.0.1", "--blobPort", &blob_port.to_string()])
-            .args(["--queueHost", "127.0.0.1", "--queuePort", &queue_port.to_string()])
-            .args(["--tableHost", "127.0.0.1", "--tablePort", &table_port.to_string()])
-            .args(["--cert", &dir.join("cert.pem").to_string_lossy(), "--key", &dir.join("key.pem").to_string_lossy()])
+            .args([
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                &blob_port.to_string(),
+            ])
+            .args([
+                "--queueHost",
+                "127.0.0.1",
+                "--queuePort",
+                &queue_port.to_string(),
+            ])
+            .args([
+                "--tableHost",
+                "127.0.0.1",
+                "--tablePort",
+                &table_port.to_string(),
+            ])
+            .args([
+                "--cert",
+                &dir.join("cert.pem").to_string_lossy(),
+                "--key",
+                &dir.join("key.pem").to_string_lossy(),
+            ])
             .args(["--oauth", "basic"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -165,7 +272,14 @@ impl Azurite {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         let ca_pem = std::fs::read(dir.join("ca.pem")).map_err(|e| e.to_string())?;
-        let mut me = Self { child: Some(child), dir, blob_port, queue_port, table_port, ca_pem };
+        let mut me = Self {
+            child: Some(child),
+            dir,
+            blob_port,
+            queue_port,
+            table_port,
+            ca_pem,
+        };
         // Wait until all three ports accept connections (bounded).
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         for port in [blob_port, queue_port, table_port] {
@@ -175,7 +289,8 @@ impl Azurite {
                 }
                 if let Some(child) = me.child.as_mut() {
                     if let Ok(Some(status)) = child.try_wait() {
-                        let log = std::fs::read_to_string(me.dir.join("azurite.log")).unwrap_or_default();
+                        let log =
+                            std::fs::read_to_string(me.dir.join("azurite.log")).unwrap_or_default();
                         return Err(format!("Azurite exited ({status}) before listening: {log}"));
                     }
                 }
@@ -218,7 +333,11 @@ impl Azurite {
 
     /// Clients on the production code path: bearer tokens, HTTPS, this Azurite.
     pub fn clients(&self, rest: Option<&str>) -> AzureClients {
-        AzureClients::new(JwtShapedCredential::arc(), self.http(), self.endpoints(rest))
+        AzureClients::new(
+            JwtShapedCredential::arc(),
+            self.http(),
+            self.endpoints(rest),
+        )
     }
 }
 
@@ -251,9 +370,18 @@ pub async fn seed_ai_deployment(clients: &AzureClients) -> Result<Deployment, St
         training_blobs: Vec::new(),
     };
     let e = |what: &str, err: &dyn std::fmt::Display| format!("seed {what}: {err}");
-    for (container, public) in [(&d.training_container, true), (&d.models_container, false), (&d.audit_container, false)] {
-        let client = clients.container(&d.account, container).map_err(|x| e(container, &x))?;
-        let options = BlobContainerClientCreateOptions { access: public.then_some(PublicAccessType::Container), ..Default::default() };
+    for (container, public) in [
+        (&d.training_container, true),
+        (&d.models_container, false),
+        (&d.audit_container, false),
+    ] {
+        let client = clients
+            .container(&d.account, container)
+            .map_err(|x| e(container, &x))?;
+        let options = BlobContainerClientCreateOptions {
+            access: public.then_some(PublicAccessType::Container),
+            ..Default::default()
+        };
         match client.create(Some(options)).await {
             Ok(_) => {}
             Err(err) if err.http_status().map(u16::from) == Some(409) => {}
@@ -261,21 +389,50 @@ pub async fn seed_ai_deployment(clients: &AzureClients) -> Result<Deployment, St
         }
     }
     let blobs = [
-        (d.training_container.as_str(), "batches/2025-05-01/transactions.csv", "id,amount,label\n1,12.50,0\n2,9800.00,1\n".to_string()),
-        (d.training_container.as_str(), "batches/2025-05-02/labels.csv", "id,label\n1,0\n2,0\n3,0\n# flipped labels injected\n".to_string()),
-        (d.models_container.as_str(), "fraud-scorer/v7/model.onnx", "ONNX-PLACEHOLDER".to_string()),
+        (
+            d.training_container.as_str(),
+            "batches/2025-05-01/transactions.csv",
+            "id,amount,label\n1,12.50,0\n2,9800.00,1\n".to_string(),
+        ),
+        (
+            d.training_container.as_str(),
+            "batches/2025-05-02/labels.csv",
+            "id,label\n1,0\n2,0\n3,0\n# flipped labels injected\n".to_string(),
+        ),
+        (
+            d.models_container.as_str(),
+            "fraud-scorer/v7/model.onnx",
+            "ONNX-PLACEHOLDER".to_string(),
+        ),
     ];
     let mut training = Vec::new();
     for (container, name, body) in blobs {
-        let client = clients.blob(&d.account, container, name).map_err(|x| e(name, &x))?;
-        let options = BlockBlobClientUploadOptions { blob_content_type: Some("text/csv".into()), ..Default::default() };
-        client.upload(azure_core::Bytes::from(body.into_bytes()).into(), Some(options)).await.map_err(|x| e(name, &x))?;
+        let client = clients
+            .blob(&d.account, container, name)
+            .map_err(|x| e(name, &x))?;
+        let options = BlockBlobClientUploadOptions {
+            blob_content_type: Some("text/csv".into()),
+            ..Default::default()
+        };
+        client
+            .upload(
+                azure_core::Bytes::from(body.into_bytes()).into(),
+                Some(options),
+            )
+            .await
+            .map_err(|x| e(name, &x))?;
         if container == d.training_container {
             training.push(format!("{}/{container}/{name}", d.account));
         }
     }
-    TableStateStore::new(clients.clone(), d.account.clone(), d.state_table.clone()).ensure_table().await.map_err(|x| e("state table", &x))?;
-    Ok(Deployment { training_blobs: training, ..d })
+    TableStateStore::new(clients.clone(), d.account.clone(), d.state_table.clone())
+        .ensure_table()
+        .await
+        .map_err(|x| e("state table", &x))?;
+    Ok(Deployment {
+        training_blobs: training,
+        ..d
+    })
 }
 
 /// Config for a handler on the seeded deployment.
@@ -292,14 +449,24 @@ pub fn config_for(d: &Deployment, endpoints: Endpoints) -> Config {
 
 /// A handler built against the given endpoints (Azurite, a REST fixture server) with the
 /// JWT-shaped credential. `scanner`: `None` for no model-I/O findings.
-pub fn build_handler(config: &Config, http: reqwest::Client, scanner: Option<ModelIoScanner>) -> Result<Handler, String> {
-    let scanner = scanner.unwrap_or_else(|| Arc::new(|_: &aiir_core::intake::ModelIoBatch| Vec::new()));
-    crate::app::build_with(config, JwtShapedCredential::arc(), http, scanner).map_err(|e| e.to_string())
+pub fn build_handler(
+    config: &Config,
+    http: reqwest::Client,
+    scanner: Option<ModelIoScanner>,
+) -> Result<Handler, String> {
+    let scanner =
+        scanner.unwrap_or_else(|| Arc::new(|_: &aiir_core::intake::ModelIoBatch| Vec::new()));
+    crate::app::build_with(config, JwtShapedCredential::arc(), http, scanner)
+        .map_err(|e| e.to_string())
 }
 
 /// The state store of a seeded deployment (tests read claims and counters through it).
 pub fn state_store(clients: &AzureClients, d: &Deployment) -> Arc<dyn StateStore> {
-    Arc::new(TableStateStore::new(clients.clone(), d.account.clone(), d.state_table.clone()))
+    Arc::new(TableStateStore::new(
+        clients.clone(),
+        d.account.clone(),
+        d.state_table.clone(),
+    ))
 }
 
 // ------------------------------------------------------------------ REST fixture server
@@ -307,23 +474,51 @@ pub fn state_store(clients: &AzureClients, d: &Deployment) -> Arc<dyn StateStore
 /// The official examples this crate's REST calls are tested against (azure-rest-api-specs,
 /// MIT): file name → text. Sources are listed in `tests/fixtures/rest/SOURCES.md`.
 pub const REST_EXAMPLES: &[(&str, &str)] = &[
-    ("StorageAccountGetProperties.json", include_str!("../tests/fixtures/rest/StorageAccountGetProperties.json")),
-    ("StorageAccountUpdate.json", include_str!("../tests/fixtures/rest/StorageAccountUpdate.json")),
-    ("SetSecret-example.json", include_str!("../tests/fixtures/rest/SetSecret-example.json")),
-    ("GetSecret-example.json", include_str!("../tests/fixtures/rest/GetSecret-example.json")),
-    ("GetSecretVersions-example.json", include_str!("../tests/fixtures/rest/GetSecretVersions-example.json")),
-    ("BlobContainersList.json", include_str!("../tests/fixtures/rest/BlobContainersList.json")),
-    ("BlobContainersPatch.json", include_str!("../tests/fixtures/rest/BlobContainersPatch.json")),
+    (
+        "StorageAccountGetProperties.json",
+        include_str!("../tests/fixtures/rest/StorageAccountGetProperties.json"),
+    ),
+    (
+        "StorageAccountUpdate.json",
+        include_str!("../tests/fixtures/rest/StorageAccountUpdate.json"),
+    ),
+    (
+        "SetSecret-example.json",
+        include_str!("../tests/fixtures/rest/SetSecret-example.json"),
+    ),
+    (
+        "GetSecret-example.json",
+        include_str!("../tests/fixtures/rest/GetSecret-example.json"),
+    ),
+    (
+        "GetSecretVersions-example.json",
+        include_str!("../tests/fixtures/rest/GetSecretVersions-example.json"),
+    ),
+    (
+        "BlobContainersList.json",
+        include_str!("../tests/fixtures/rest/BlobContainersList.json"),
+    ),
+    (
+        "BlobContainersPatch.json",
+        include_str!("../tests/fixtures/rest/BlobContainersPatch.json"),
+    ),
 ];
 
 /// One example file, parsed.
 pub fn example(name: &str) -> Value {
-    REST_EXAMPLES.iter().find(|(n, _)| *n == name).and_then(|(_, t)| serde_json::from_str(t).ok()).unwrap_or(Value::Null)
+    REST_EXAMPLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, t)| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// The response body of an example for a status (`"200"`).
 pub fn example_response(name: &str, status: &str) -> Value {
-    example(name).pointer(&format!("/responses/{status}/body")).cloned().unwrap_or(Value::Null)
+    example(name)
+        .pointer(&format!("/responses/{status}/body"))
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 /// A request the fixture server received.
@@ -338,7 +533,9 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn api_version(&self) -> Option<String> {
-        url::form_urlencoded::parse(self.query.as_bytes()).find(|(k, _)| k == "api-version").map(|(_, v)| v.into_owned())
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, _)| k == "api-version")
+            .map(|(_, v)| v.into_owned())
     }
 }
 
@@ -352,7 +549,11 @@ pub struct Route {
 
 impl Route {
     pub fn new(method: &'static str, path: impl Into<String>, answers: Vec<(u16, Value)>) -> Self {
-        Self { method, path: path.into(), answers: answers.into() }
+        Self {
+            method,
+            path: path.into(),
+            answers: answers.into(),
+        }
     }
 }
 
@@ -372,10 +573,18 @@ pub struct FixtureServer {
 
 impl FixtureServer {
     pub async fn start(routes: Vec<Route>) -> Result<Self, String> {
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let state = Arc::new(Mutex::new(FixtureState { routes, requests: Vec::new() }));
-        let server = Self { base: format!("http://{addr}"), state: state.clone() };
+        let state = Arc::new(Mutex::new(FixtureState {
+            routes,
+            requests: Vec::new(),
+        }));
+        let server = Self {
+            base: format!("http://{addr}"),
+            state: state.clone(),
+        };
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let state = state.clone();
@@ -384,7 +593,9 @@ impl FixtureServer {
                         let state = state.clone();
                         async move { Ok::<_, Infallible>(answer(&state, req).await) }
                     });
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });
@@ -392,12 +603,18 @@ impl FixtureServer {
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
-        self.state.lock().map(|s| s.requests.clone()).unwrap_or_default()
+        self.state
+            .lock()
+            .map(|s| s.requests.clone())
+            .unwrap_or_default()
     }
 
     /// Requests other than reads.
     pub fn writes(&self) -> Vec<Recorded> {
-        self.requests().into_iter().filter(|r| r.method != "GET").collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
     }
 }
 
@@ -405,25 +622,59 @@ async fn answer(state: &Arc<Mutex<FixtureState>>, req: Request<Incoming>) -> Res
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
-    let authorization = req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let (status, reply) = {
         let Ok(mut s) = state.lock() else {
             return Response::new(Full::new(Bytes::new()));
         };
-        s.requests.push(Recorded { method: method.clone(), path: path.clone(), query, authorization, body });
-        match s.routes.iter_mut().find(|r| r.method == method && r.path.eq_ignore_ascii_case(&path)) {
+        s.requests.push(Recorded {
+            method: method.clone(),
+            path: path.clone(),
+            query,
+            authorization,
+            body,
+        });
+        match s
+            .routes
+            .iter_mut()
+            .find(|r| r.method == method && r.path.eq_ignore_ascii_case(&path))
+        {
             Some(route) => {
-                let a = if route.answers.len() > 1 { route.answers.pop_front() } else { route.answers.front().cloned() };
+                let a = if route.answers.len() > 1 {
+                    route.answers.pop_front()
+                } else {
+                    route.answers.front().cloned()
+                };
                 a.unwrap_or((500, Value::Null))
             }
-            None => (404, json!({ "error": { "code": "ResourceNotFound", "message": format!("no fixture for {method} {path}") } })),
+            None => (
+                404,
+                json!({ "error": { "code": "ResourceNotFound", "message": format!("no fixture for {method} {path}") } }),
+            ),
         }
     };
-    let mut rsp = Response::new(Full::new(Bytes::from(if reply.is_null() { String::new() } else { reply.to_string() })));
-    *rsp.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    rsp.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+    let mut rsp = Response::new(Full::new(Bytes::from(if reply.is_null() {
+        String::new()
+    } else {
+        reply.to_string()
+    })));
+    *rsp.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    rsp.headers_mut().insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
     rsp
 }
 
@@ -451,10 +702,26 @@ pub fn storage_account_routes(id: &str, public_before: bool) -> Vec<Route> {
     let mut private = public.clone();
     private["properties"]["publicAccess"] = json!("None");
     vec![
-        Route::new("GET", id, vec![(200, before), (200, after.clone()), (200, after.clone())]),
+        Route::new(
+            "GET",
+            id,
+            vec![(200, before), (200, after.clone()), (200, after.clone())],
+        ),
         Route::new("PATCH", id, vec![(200, after)]),
-        Route::new("GET", format!("{id}/blobServices/default/containers"), vec![(200, list)]),
-        Route::new("GET", container.clone(), vec![(200, private.clone()), (200, private.clone()), (200, public.clone())]),
+        Route::new(
+            "GET",
+            format!("{id}/blobServices/default/containers"),
+            vec![(200, list)],
+        ),
+        Route::new(
+            "GET",
+            container.clone(),
+            vec![
+                (200, private.clone()),
+                (200, private.clone()),
+                (200, public.clone()),
+            ],
+        ),
         Route::new("PATCH", container, vec![(200, private), (200, public)]),
     ]
 }
@@ -466,8 +733,16 @@ pub fn key_vault_routes(name: &str) -> Vec<Route> {
     let current = example_response("GetSecret-example.json", "200");
     let set = example_response("SetSecret-example.json", "200");
     vec![
-        Route::new("GET", format!("/secrets/{name}"), vec![(200, current.clone()), (200, set.clone())]),
+        Route::new(
+            "GET",
+            format!("/secrets/{name}"),
+            vec![(200, current.clone()), (200, set.clone())],
+        ),
         Route::new("PUT", format!("/secrets/{name}"), vec![(200, set)]),
-        Route::new("GET", format!("/secrets/{name}/4387e9f3d6e14c459867679a90fd0f79"), vec![(200, current)]),
+        Route::new(
+            "GET",
+            format!("/secrets/{name}/4387e9f3d6e14c459867679a90fd0f79"),
+            vec![(200, current)],
+        ),
     ]
 }

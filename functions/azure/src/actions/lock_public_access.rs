@@ -56,57 +56,140 @@ enum Target {
 }
 
 fn target(id: &str) -> Result<Target, ActionError> {
-    let arm = ArmId::parse(id).ok_or_else(|| ActionError::Invalid(format!("{id}: lock-public-access needs a storage account or container ARM id")))?;
+    let arm = ArmId::parse(id).ok_or_else(|| {
+        ActionError::Invalid(format!(
+            "{id}: lock-public-access needs a storage account or container ARM id"
+        ))
+    })?;
     match arm.full_type().as_str() {
         "microsoft.storage/storageaccounts" => Ok(Target::Account(id.trim().to_string())),
-        "microsoft.storage/storageaccounts/blobservices/containers" => Ok(Target::Container(id.trim().to_string())),
-        _ => Err(ActionError::Invalid(format!("{id} is not a storage account or blob container"))),
+        "microsoft.storage/storageaccounts/blobservices/containers" => {
+            Ok(Target::Container(id.trim().to_string()))
+        }
+        _ => Err(ActionError::Invalid(format!(
+            "{id} is not a storage account or blob container"
+        ))),
     }
 }
 
 fn arm_url(ctx: &Ctx<'_>, path: &str) -> Result<Url, ActionError> {
     let base = ctx.clients.endpoints.arm_base();
-    Url::parse(&format!("{base}{path}?api-version={STORAGE_API_VERSION}")).map_err(|e| ActionError::Invalid(format!("{path}: {e}")))
+    Url::parse(&format!("{base}{path}?api-version={STORAGE_API_VERSION}"))
+        .map_err(|e| ActionError::Invalid(format!("{path}: {e}")))
 }
 
 async fn get_account(ctx: &Ctx<'_>, id: &str) -> Result<Option<bool>, ActionError> {
-    let reply = ctx.clients.call("storage accounts: get properties", Method::GET, arm_url(ctx, id)?, scopes::ARM, &[], None).await?;
-    Ok(reply.body.pointer("/properties/allowBlobPublicAccess").and_then(Value::as_bool))
+    let reply = ctx
+        .clients
+        .call(
+            "storage accounts: get properties",
+            Method::GET,
+            arm_url(ctx, id)?,
+            scopes::ARM,
+            &[],
+            None,
+        )
+        .await?;
+    Ok(reply
+        .body
+        .pointer("/properties/allowBlobPublicAccess")
+        .and_then(Value::as_bool))
 }
 
 async fn patch_account(ctx: &Ctx<'_>, id: &str, allow: Option<bool>) -> Result<(), ActionError> {
     let body = json!({ "properties": { "allowBlobPublicAccess": allow } });
-    ctx.clients.call("storage accounts: update", Method::PATCH, arm_url(ctx, id)?, scopes::ARM, &[], Some(&body)).await?;
+    ctx.clients
+        .call(
+            "storage accounts: update",
+            Method::PATCH,
+            arm_url(ctx, id)?,
+            scopes::ARM,
+            &[],
+            Some(&body),
+        )
+        .await?;
     Ok(())
 }
 
 fn level_of(container: &Value) -> String {
-    container.pointer("/properties/publicAccess").and_then(Value::as_str).unwrap_or("None").to_string()
+    container
+        .pointer("/properties/publicAccess")
+        .and_then(Value::as_str)
+        .unwrap_or("None")
+        .to_string()
 }
 
 async fn get_container(ctx: &Ctx<'_>, id: &str) -> Result<String, ActionError> {
-    let reply = ctx.clients.call("blob containers: get", Method::GET, arm_url(ctx, id)?, scopes::ARM, &[], None).await?;
+    let reply = ctx
+        .clients
+        .call(
+            "blob containers: get",
+            Method::GET,
+            arm_url(ctx, id)?,
+            scopes::ARM,
+            &[],
+            None,
+        )
+        .await?;
     Ok(level_of(&reply.body))
 }
 
 async fn patch_container(ctx: &Ctx<'_>, id: &str, level: &str) -> Result<(), ActionError> {
     let body = json!({ "properties": { "publicAccess": level } });
-    ctx.clients.call("blob containers: update", Method::PATCH, arm_url(ctx, id)?, scopes::ARM, &[], Some(&body)).await?;
+    ctx.clients
+        .call(
+            "blob containers: update",
+            Method::PATCH,
+            arm_url(ctx, id)?,
+            scopes::ARM,
+            &[],
+            Some(&body),
+        )
+        .await?;
     Ok(())
 }
 
 /// Containers of an account whose `publicAccess` is not `None`: (ARM id, level).
-async fn public_containers(ctx: &Ctx<'_>, account_id: &str) -> Result<Vec<(String, String)>, ActionError> {
-    let mut url = arm_url(ctx, &format!("{account_id}/blobServices/default/containers"))?;
+async fn public_containers(
+    ctx: &Ctx<'_>,
+    account_id: &str,
+) -> Result<Vec<(String, String)>, ActionError> {
+    let mut url = arm_url(
+        ctx,
+        &format!("{account_id}/blobServices/default/containers"),
+    )?;
     let mut out = Vec::new();
     for _ in 0..MAX_PAGES {
-        let reply = ctx.clients.call("blob containers: list", Method::GET, url, scopes::ARM, &[], None).await?;
-        for c in reply.body.get("value").and_then(Value::as_array).into_iter().flatten() {
+        let reply = ctx
+            .clients
+            .call(
+                "blob containers: list",
+                Method::GET,
+                url,
+                scopes::ARM,
+                &[],
+                None,
+            )
+            .await?;
+        for c in reply
+            .body
+            .get("value")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let level = level_of(c);
             if !level.eq_ignore_ascii_case("none") {
-                let id = c.get("id").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| {
-                    format!("{account_id}/blobServices/default/containers/{}", c.get("name").and_then(Value::as_str).unwrap_or_default())
-                });
+                let id = c
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| {
+                        format!(
+                            "{account_id}/blobServices/default/containers/{}",
+                            c.get("name").and_then(Value::as_str).unwrap_or_default()
+                        )
+                    });
                 out.push((id, level));
             }
         }
@@ -116,7 +199,9 @@ async fn public_containers(ctx: &Ctx<'_>, account_id: &str) -> Result<Vec<(Strin
             None => return Ok(out),
         }
     }
-    Err(ActionError::Invalid(format!("{account_id}: more than {MAX_PAGES} pages of containers")))
+    Err(ActionError::Invalid(format!(
+        "{account_id}: more than {MAX_PAGES} pages of containers"
+    )))
 }
 
 /// The account's containers in the form the prior state records (ids with the account's
@@ -125,17 +210,29 @@ fn rehome(account_id: &str, containers: Vec<(String, String)>) -> Vec<(String, S
     containers
         .into_iter()
         .map(|(id, level)| {
-            let name = ArmId::parse(&id).and_then(|a| a.name().map(str::to_string)).unwrap_or_default();
-            (format!("{account_id}/blobServices/default/containers/{name}"), level)
+            let name = ArmId::parse(&id)
+                .and_then(|a| a.name().map(str::to_string))
+                .unwrap_or_default();
+            (
+                format!("{account_id}/blobServices/default/containers/{name}"),
+                level,
+            )
         })
         .collect()
 }
 
-pub async fn apply(ctx: &Ctx<'_>, request: &ActionRequest<'_>) -> Result<ActionOutcome, ActionError> {
+pub async fn apply(
+    ctx: &Ctx<'_>,
+    request: &ActionRequest<'_>,
+) -> Result<ActionOutcome, ActionError> {
     let (account_id, allow, containers) = match target(&request.target.id)? {
         Target::Container(id) => {
             let level = get_container(ctx, &id).await?;
-            let public = if level.eq_ignore_ascii_case("none") { vec![] } else { vec![(id.clone(), level)] };
+            let public = if level.eq_ignore_ascii_case("none") {
+                vec![]
+            } else {
+                vec![(id.clone(), level)]
+            };
             (None, None, public)
         }
         Target::Account(id) => {
@@ -144,20 +241,38 @@ pub async fn apply(ctx: &Ctx<'_>, request: &ActionRequest<'_>) -> Result<ActionO
             (Some(id), allow, containers)
         }
     };
-    let p = Prior { account_id: account_id.clone(), allow_blob_public_access: allow, containers: containers.clone() };
+    let p = Prior {
+        account_id: account_id.clone(),
+        allow_blob_public_access: allow,
+        containers: containers.clone(),
+    };
     let account_open = account_id.is_some() && allow != Some(false);
     if !account_open && containers.is_empty() {
-        return Ok(unchanged(json(&p), format!("{} already allows no public blob access", request.target.id)));
+        return Ok(unchanged(
+            json(&p),
+            format!("{} already allows no public blob access", request.target.id),
+        ));
     }
     let mut details = Vec::new();
     if account_open {
-        details.push(format!("set allowBlobPublicAccess=false on {} (was {})", request.target.id, allow.map_or("unset".to_string(), |a| a.to_string())));
+        details.push(format!(
+            "set allowBlobPublicAccess=false on {} (was {})",
+            request.target.id,
+            allow.map_or("unset".to_string(), |a| a.to_string())
+        ));
     }
     for (c, level) in &containers {
-        details.push(format!("set container {c} from publicAccess {level} to None"));
+        details.push(format!(
+            "set container {c} from publicAccess {level} to None"
+        ));
     }
     if dry_run(request) {
-        return Ok(ActionOutcome { changed: true, prior_state: json(&p), new_state: Value::Null, details: details.into_iter().map(|d| format!("would {d}")).collect() });
+        return Ok(ActionOutcome {
+            changed: true,
+            prior_state: json(&p),
+            new_state: Value::Null,
+            details: details.into_iter().map(|d| format!("would {d}")).collect(),
+        });
     }
     if let (true, Some(id)) = (account_open, &account_id) {
         patch_account(ctx, id, Some(false)).await?;
@@ -169,25 +284,39 @@ pub async fn apply(ctx: &Ctx<'_>, request: &ActionRequest<'_>) -> Result<ActionO
     if let Some(id) = &account_id {
         let now = get_account(ctx, id).await?;
         if now != Some(false) {
-            return Err(ActionError::Verification(format!("{id}: allowBlobPublicAccess reads back {now:?}")));
+            return Err(ActionError::Verification(format!(
+                "{id}: allowBlobPublicAccess reads back {now:?}"
+            )));
         }
     }
     for (c, _) in &containers {
         let level = get_container(ctx, c).await?;
         if !level.eq_ignore_ascii_case("none") {
-            return Err(ActionError::Verification(format!("{c}: publicAccess reads back {level}")));
+            return Err(ActionError::Verification(format!(
+                "{c}: publicAccess reads back {level}"
+            )));
         }
     }
-    Ok(ActionOutcome { changed: true, prior_state: json(&p), new_state: json(&json!({ "allowBlobPublicAccess": false, "public_containers": [] })), details })
+    Ok(ActionOutcome {
+        changed: true,
+        prior_state: json(&p),
+        new_state: json(&json!({ "allowBlobPublicAccess": false, "public_containers": [] })),
+        details,
+    })
 }
 
 pub async fn undo(ctx: &Ctx<'_>, record: &StepRecord) -> Result<ActionOutcome, ActionError> {
     let p: Prior = prior(record)?;
     let mut details = Vec::new();
     if let Some(id) = &p.account_id {
-        if p.allow_blob_public_access != Some(false) && get_account(ctx, id).await? != p.allow_blob_public_access {
+        if p.allow_blob_public_access != Some(false)
+            && get_account(ctx, id).await? != p.allow_blob_public_access
+        {
             patch_account(ctx, id, p.allow_blob_public_access).await?;
-            details.push(format!("restored allowBlobPublicAccess={:?} on {id}", p.allow_blob_public_access));
+            details.push(format!(
+                "restored allowBlobPublicAccess={:?} on {id}",
+                p.allow_blob_public_access
+            ));
         }
     }
     for (c, level) in &p.containers {
@@ -197,7 +326,15 @@ pub async fn undo(ctx: &Ctx<'_>, record: &StepRecord) -> Result<ActionOutcome, A
         }
     }
     if details.is_empty() {
-        return Ok(unchanged(record.prior_state.clone(), "already in the recorded prior state".into()));
+        return Ok(unchanged(
+            record.prior_state.clone(),
+            "already in the recorded prior state".into(),
+        ));
     }
-    Ok(ActionOutcome { changed: true, prior_state: record.new_state.clone(), new_state: record.prior_state.clone(), details })
+    Ok(ActionOutcome {
+        changed: true,
+        prior_state: record.new_state.clone(),
+        new_state: record.prior_state.clone(),
+        details,
+    })
 }

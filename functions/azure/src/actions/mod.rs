@@ -35,7 +35,10 @@ pub struct WaitPolicy {
 
 impl Default for WaitPolicy {
     fn default() -> Self {
-        Self { poll: Duration::from_secs(2), timeout: Duration::from_secs(300) }
+        Self {
+            poll: Duration::from_secs(2),
+            timeout: Duration::from_secs(300),
+        }
     }
 }
 
@@ -52,7 +55,10 @@ impl WaitPolicy {
                 return Ok(found);
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(ActionError::Verification(format!("{what}: not reached within {}s", self.timeout.as_secs())));
+                return Err(ActionError::Verification(format!(
+                    "{what}: not reached within {}s",
+                    self.timeout.as_secs()
+                )));
             }
             tokio::time::sleep(self.poll).await;
         }
@@ -87,5 +93,10 @@ pub(crate) fn prior<T: DeserializeOwned>(record: &StepRecord) -> Result<T, Actio
 
 /// An outcome for "already in the target state".
 pub(crate) fn unchanged(state: Value, detail: String) -> ActionOutcome {
-    ActionOutcome { changed: false, prior_state: state.clone(), new_state: state, details: vec![detail] }
+    ActionOutcome {
+        changed: false,
+        prior_state: state.clone(),
+        new_state: state,
+        details: vec![detail],
+    }
 }

@@ -5,9 +5,9 @@
 //! `https://eventgrid.azure.net/.default` (Event Grid Data Sender). Any other `https://` URL: a
 //! JSON POST (a Teams/Slack/PagerDuty webhook; its secret is part of the URL, which is never
 //! logged). Undo has nothing to restore.
+use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
-use aiir_core::action::ActionSpec;
 use reqwest::Method;
 use serde_json::{json, Value};
 use url::Url;
@@ -30,12 +30,24 @@ fn topic_of(request: &ActionRequest<'_>) -> String {
 
 /// A URL safe to show: scheme, host and path, no query (webhook secrets live there).
 fn shown(url: &Url) -> String {
-    format!("{}://{}{}", url.scheme(), url.host_str().unwrap_or_default(), url.path())
+    format!(
+        "{}://{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.path()
+    )
 }
 
-pub async fn apply(ctx: &Ctx<'_>, request: &ActionRequest<'_>) -> Result<ActionOutcome, ActionError> {
+pub async fn apply(
+    ctx: &Ctx<'_>,
+    request: &ActionRequest<'_>,
+) -> Result<ActionOutcome, ActionError> {
     let topic = topic_of(request);
-    let url = Url::parse(&topic).map_err(|_| ActionError::Invalid("notify topic is not a URL (an Event Grid topic endpoint or a webhook)".into()))?;
+    let url = Url::parse(&topic).map_err(|_| {
+        ActionError::Invalid(
+            "notify topic is not a URL (an Event Grid topic endpoint or a webhook)".into(),
+        )
+    })?;
     let incident = request.incident;
     let message = json!({
         "incident_id": incident.id,
@@ -48,10 +60,26 @@ pub async fn apply(ctx: &Ctx<'_>, request: &ActionRequest<'_>) -> Result<ActionO
         "atlas": incident.atlas,
         "actions": request.summary,
     });
-    let is_event_grid = url.host_str().is_some_and(|h| h.ends_with(".eventgrid.azure.net"));
-    let detail = format!("{} {} about {}", if is_event_grid { "publish an Event Grid event to" } else { "POST to webhook" }, shown(&url), incident.id);
+    let is_event_grid = url
+        .host_str()
+        .is_some_and(|h| h.ends_with(".eventgrid.azure.net"));
+    let detail = format!(
+        "{} {} about {}",
+        if is_event_grid {
+            "publish an Event Grid event to"
+        } else {
+            "POST to webhook"
+        },
+        shown(&url),
+        incident.id
+    );
     if dry_run(request) {
-        return Ok(ActionOutcome { changed: true, prior_state: Value::Null, new_state: Value::Null, details: vec![format!("would {detail}")] });
+        return Ok(ActionOutcome {
+            changed: true,
+            prior_state: Value::Null,
+            new_state: Value::Null,
+            details: vec![format!("would {detail}")],
+        });
     }
     if is_event_grid {
         let event = json!([{
@@ -63,7 +91,16 @@ pub async fn apply(ctx: &Ctx<'_>, request: &ActionRequest<'_>) -> Result<ActionO
             "dataVersion": "1.0",
             "data": message,
         }]);
-        ctx.clients.call("event grid: publish", Method::POST, url.clone(), scopes::EVENT_GRID, &[("aeg-event-type", "Notification".into())], Some(&event)).await?;
+        ctx.clients
+            .call(
+                "event grid: publish",
+                Method::POST,
+                url.clone(),
+                scopes::EVENT_GRID,
+                &[("aeg-event-type", "Notification".into())],
+                Some(&event),
+            )
+            .await?;
     } else {
         let rsp = ctx
             .clients
@@ -75,12 +112,25 @@ pub async fn apply(ctx: &Ctx<'_>, request: &ActionRequest<'_>) -> Result<ActionO
             .map_err(|e| ActionError::Transient(format!("webhook {}: {e}", shown(&url))))?;
         let status = rsp.status().as_u16();
         if !(200..300).contains(&status) {
-            return Err(crate::error::CallError::new(format!("webhook {}", shown(&url)), Some(status), "non-2xx answer").into());
+            return Err(crate::error::CallError::new(
+                format!("webhook {}", shown(&url)),
+                Some(status),
+                "non-2xx answer",
+            )
+            .into());
         }
     }
-    Ok(ActionOutcome { changed: true, prior_state: Value::Null, new_state: json!({ "notified": shown(&url) }), details: vec![detail] })
+    Ok(ActionOutcome {
+        changed: true,
+        prior_state: Value::Null,
+        new_state: json!({ "notified": shown(&url) }),
+        details: vec![detail],
+    })
 }
 
 pub async fn undo(_ctx: &Ctx<'_>, record: &StepRecord) -> Result<ActionOutcome, ActionError> {
-    Ok(unchanged(record.new_state.clone(), "a notification cannot be unsent".into()))
+    Ok(unchanged(
+        record.new_state.clone(),
+        "a notification cannot be unsent".into(),
+    ))
 }

@@ -59,28 +59,66 @@ pub fn locate(id: &str) -> Result<(String, String), ActionError> {
         if let (Some(vault), Some(name)) = (arm.name_of("vaults"), arm.name_of("secrets")) {
             return Ok((format!("https://{vault}.vault.azure.net"), name.to_string()));
         }
-        return Err(ActionError::Invalid(format!("{id} is not a Key Vault secret")));
+        return Err(ActionError::Invalid(format!(
+            "{id} is not a Key Vault secret"
+        )));
     }
-    let url = Url::parse(id).map_err(|_| ActionError::Invalid(format!("{id}: expected a Key Vault secret URL or ARM id")))?;
-    let mut segs = url.path_segments().into_iter().flatten().filter(|s| !s.is_empty());
+    let url = Url::parse(id).map_err(|_| {
+        ActionError::Invalid(format!("{id}: expected a Key Vault secret URL or ARM id"))
+    })?;
+    let mut segs = url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty());
     match (segs.next(), segs.next()) {
-        (Some("secrets"), Some(name)) => Ok((format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default()), name.to_string())),
-        _ => Err(ActionError::Invalid(format!("{id}: expected …/secrets/{{name}}"))),
+        (Some("secrets"), Some(name)) => Ok((
+            format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default()),
+            name.to_string(),
+        )),
+        _ => Err(ActionError::Invalid(format!(
+            "{id}: expected …/secrets/{{name}}"
+        ))),
     }
 }
 
-fn secret_url(ctx: &Ctx<'_>, vault: &str, name: &str, version: Option<&str>) -> Result<Url, ActionError> {
+fn secret_url(
+    ctx: &Ctx<'_>,
+    vault: &str,
+    name: &str,
+    version: Option<&str>,
+) -> Result<Url, ActionError> {
     let path = match version {
         Some(v) => format!("{vault}/secrets/{name}/{v}?api-version={KEY_VAULT_API_VERSION}"),
         None => format!("{vault}/secrets/{name}?api-version={KEY_VAULT_API_VERSION}"),
     };
-    Ok(Endpoints::rebase(&path, ctx.clients.endpoints.key_vault.as_deref())?)
+    Ok(Endpoints::rebase(
+        &path,
+        ctx.clients.endpoints.key_vault.as_deref(),
+    )?)
 }
 
 /// The current version: (id, tags). The value in the response is dropped at once.
 async fn current(ctx: &Ctx<'_>, vault: &str, name: &str) -> Result<(String, Value), ActionError> {
-    let reply = ctx.clients.call("key vault: get secret", Method::GET, secret_url(ctx, vault, name, None)?, scopes::KEY_VAULT, &[], None).await?;
-    let id = reply.body.get("id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| ActionError::Invalid(format!("{name}: Key Vault answered without a version id")))?;
+    let reply = ctx
+        .clients
+        .call(
+            "key vault: get secret",
+            Method::GET,
+            secret_url(ctx, vault, name, None)?,
+            scopes::KEY_VAULT,
+            &[],
+            None,
+        )
+        .await?;
+    let id = reply
+        .body
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ActionError::Invalid(format!("{name}: Key Vault answered without a version id"))
+        })?;
     Ok((id, reply.body.get("tags").cloned().unwrap_or(Value::Null)))
 }
 
@@ -90,51 +128,139 @@ fn fresh_value() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-async fn set(ctx: &Ctx<'_>, vault: &str, name: &str, value: String, step: &str, note: &str) -> Result<String, ActionError> {
+async fn set(
+    ctx: &Ctx<'_>,
+    vault: &str,
+    name: &str,
+    value: String,
+    step: &str,
+    note: &str,
+) -> Result<String, ActionError> {
     let body = json!({ "value": value, "contentType": "text/plain", "tags": { STEP_TAG: step, "aiir-note": note } });
-    let reply = ctx.clients.call("key vault: set secret", Method::PUT, secret_url(ctx, vault, name, None)?, scopes::KEY_VAULT, &[], Some(&body)).await?;
-    reply.body.get("id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| ActionError::Verification(format!("{name}: set secret answered without a version id")))
+    let reply = ctx
+        .clients
+        .call(
+            "key vault: set secret",
+            Method::PUT,
+            secret_url(ctx, vault, name, None)?,
+            scopes::KEY_VAULT,
+            &[],
+            Some(&body),
+        )
+        .await?;
+    reply
+        .body
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ActionError::Verification(format!("{name}: set secret answered without a version id"))
+        })
 }
 
-pub async fn apply(ctx: &Ctx<'_>, request: &ActionRequest<'_>) -> Result<ActionOutcome, ActionError> {
+pub async fn apply(
+    ctx: &Ctx<'_>,
+    request: &ActionRequest<'_>,
+) -> Result<ActionOutcome, ActionError> {
     let (vault, name) = locate(&request.target.id)?;
     let (version_id, tags) = current(ctx, &vault, &name).await?;
     if tags.get(STEP_TAG).and_then(Value::as_str) == Some(request.step_id) {
-        return Ok(unchanged(json(&json!({ "version_id": version_id })), format!("secret {name} was already rotated by this step ({version_id})")));
+        return Ok(unchanged(
+            json(&json!({ "version_id": version_id })),
+            format!("secret {name} was already rotated by this step ({version_id})"),
+        ));
     }
-    let mut p = Prior { vault_url: vault.clone(), name: name.clone(), previous_version_id: version_id.clone(), new_version_id: None };
+    let mut p = Prior {
+        vault_url: vault.clone(),
+        name: name.clone(),
+        previous_version_id: version_id.clone(),
+        new_version_id: None,
+    };
     if dry_run(request) {
         return Ok(ActionOutcome { changed: true, prior_state: json(&p), new_state: Value::Null, details: vec![format!("would write a new version of secret {name} in {vault} (current {version_id} kept for undo)")] });
     }
-    let new_id = set(ctx, &vault, &name, fresh_value(), request.step_id, &format!("rotated by aiir for {}", request.incident.id)).await?;
+    let new_id = set(
+        ctx,
+        &vault,
+        &name,
+        fresh_value(),
+        request.step_id,
+        &format!("rotated by aiir for {}", request.incident.id),
+    )
+    .await?;
     let (now_id, _) = current(ctx, &vault, &name).await?;
     if now_id != new_id || new_id == version_id {
-        return Err(ActionError::Verification(format!("secret {name}: current version is {now_id}, expected the new {new_id}")));
+        return Err(ActionError::Verification(format!(
+            "secret {name}: current version is {now_id}, expected the new {new_id}"
+        )));
     }
     p.new_version_id = Some(new_id.clone());
     Ok(ActionOutcome {
         changed: true,
         prior_state: json(&p),
         new_state: json(&json!({ "version_id": new_id })),
-        details: vec![format!("wrote new version {new_id} of secret {name}; previous {version_id} kept")],
+        details: vec![format!(
+            "wrote new version {new_id} of secret {name}; previous {version_id} kept"
+        )],
     })
 }
 
 pub async fn undo(ctx: &Ctx<'_>, record: &StepRecord) -> Result<ActionOutcome, ActionError> {
     let p: Prior = prior(record)?;
     let (now_id, tags) = current(ctx, &p.vault_url, &p.name).await?;
-    if now_id == p.previous_version_id || tags.get("aiir-note").and_then(Value::as_str).is_some_and(|n| n.starts_with("restored by aiir")) {
-        return Ok(unchanged(record.prior_state.clone(), format!("secret {} already has the prior value current", p.name)));
+    if now_id == p.previous_version_id
+        || tags
+            .get("aiir-note")
+            .and_then(Value::as_str)
+            .is_some_and(|n| n.starts_with("restored by aiir"))
+    {
+        return Ok(unchanged(
+            record.prior_state.clone(),
+            format!("secret {} already has the prior value current", p.name),
+        ));
     }
-    let version = p.previous_version_id.rsplit('/').next().unwrap_or_default().to_string();
-    let reply = ctx.clients.call("key vault: get secret version", Method::GET, secret_url(ctx, &p.vault_url, &p.name, Some(&version))?, scopes::KEY_VAULT, &[], None).await?;
-    let value = reply.body.get("value").and_then(Value::as_str).map(str::to_string).ok_or_else(|| ActionError::NotFound(format!("secret {} version {version} has no value", p.name)))?;
-    let restored = set(ctx, &p.vault_url, &p.name, value, &record.step_id, &format!("restored by aiir from {version}")).await?;
+    let version = p
+        .previous_version_id
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let reply = ctx
+        .clients
+        .call(
+            "key vault: get secret version",
+            Method::GET,
+            secret_url(ctx, &p.vault_url, &p.name, Some(&version))?,
+            scopes::KEY_VAULT,
+            &[],
+            None,
+        )
+        .await?;
+    let value = reply
+        .body
+        .get("value")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ActionError::NotFound(format!("secret {} version {version} has no value", p.name))
+        })?;
+    let restored = set(
+        ctx,
+        &p.vault_url,
+        &p.name,
+        value,
+        &record.step_id,
+        &format!("restored by aiir from {version}"),
+    )
+    .await?;
     Ok(ActionOutcome {
         changed: true,
         prior_state: json(&json!({ "version_id": now_id })),
         new_state: json(&json!({ "version_id": restored, "restored_from": p.previous_version_id })),
-        details: vec![format!("wrote version {restored} of secret {} with the value of {version}", p.name)],
+        details: vec![format!(
+            "wrote version {restored} of secret {} with the value of {version}",
+            p.name
+        )],
     })
 }
 
@@ -144,7 +270,10 @@ mod tests {
 
     #[test]
     fn locates_secrets() {
-        assert_eq!(locate("https://myvault.vault.azure.net/secrets/crpsecret").unwrap(), ("https://myvault.vault.azure.net".into(), "crpsecret".into()));
+        assert_eq!(
+            locate("https://myvault.vault.azure.net/secrets/crpsecret").unwrap(),
+            ("https://myvault.vault.azure.net".into(), "crpsecret".into())
+        );
         assert_eq!(
             locate("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/myvault/secrets/api-key").unwrap(),
             ("https://myvault.vault.azure.net".into(), "api-key".into())

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 /// The Azure fixtures shared with the intake tests.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/azure").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/azure")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -67,7 +69,11 @@ match = {{ kinds = ["prompt-attack"], min_severity = "high" }}
   topic = "{notify}"
 "#
     );
-    let dir = std::env::temp_dir().join(format!("aiir-azure-playbook-{}-{}", std::process::id(), rand_suffix()));
+    let dir = std::env::temp_dir().join(format!(
+        "aiir-azure-playbook-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("playbook.toml");
     std::fs::write(&path, text).expect("write playbook");
@@ -77,7 +83,12 @@ match = {{ kinds = ["prompt-attack"], min_severity = "high" }}
 fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::SeqCst) ^ (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0) << 8)
+    N.fetch_add(1, Ordering::SeqCst)
+        ^ (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+            << 8)
 }
 
 /// The steps of the first incident of a report, as (action, status).
@@ -86,7 +97,12 @@ pub fn steps(report: &Value) -> Vec<(String, String)> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|s| (s["action"]["type"].as_str().unwrap_or_default().to_string(), s["status"].as_str().unwrap_or_default().to_string()))
+        .map(|s| {
+            (
+                s["action"]["type"].as_str().unwrap_or_default().to_string(),
+                s["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect()
 }
 

@@ -3,11 +3,11 @@
 //! properties, …}]}`; a storage queue message may carry that wrapper or one record.
 //!
 //! Each record becomes one [`ModelIoRecord`]: `id` = 16 hex digits of SHA-256 over the
-//! record's JSON (stable across redeliveries), `timestamp` = `time`, `message` = the first
-//! text among `properties.{prompt, input, output, completion, response, Message, message,
-//! resultDescription}` (the model I/O a prompt detector scans), else the record's
-//! `properties` as JSON text. Labels: `resource_id`, `category`, `operation_name`,
-//! `caller_ip` (from `callerIpAddress`), `field` (which property the message came from). The
+//! record's JSON (stable across redeliveries), `timestamp` = `time`, `message` = the record's
+//! `properties` as a JSON object line (the shape the model-I/O scanner reads: `prompt`,
+//! `input`, `output`, `response` …), with `caller_ip` (from `callerIpAddress`) and `endpoint`
+//! (the `resourceId`) added when the properties do not name them. Labels: `resource_id`, `category`, `operation_name`,
+//! `caller_ip` (from `callerIpAddress`), `field` (the first model I/O property found). The
 //! batch's `source_id` is the first record's `resourceId`, its `account` that id's subscription.
 use std::collections::BTreeMap;
 
@@ -77,22 +77,26 @@ pub fn parse(obj: &Obj, path: &str) -> Result<ModelIoBatch, IntakeError> {
             }
         }
         let props = opt_obj(record, &p, "properties")?;
-        let mut message = None;
+        let mut fields = props.cloned().unwrap_or_default();
         if let Some(props) = props {
             let pp = key_path(&p, "properties");
-            for field in MESSAGE_FIELDS {
-                if let Some(text) = opt_text(props, &pp, field).ok().flatten() {
-                    labels.insert("field".to_string(), (*field).to_string());
-                    message = Some(text.to_string());
-                    break;
-                }
+            if let Some(field) = MESSAGE_FIELDS
+                .iter()
+                .find(|f| opt_text(props, &pp, f).ok().flatten().is_some())
+            {
+                labels.insert("field".to_string(), (*field).to_string());
             }
         }
-        let message = message.unwrap_or_else(|| {
-            props
-                .map(|p| Value::Object(p.clone()).to_string())
-                .unwrap_or_default()
-        });
+        // The scanner reads the caller and the endpoint from the line itself.
+        if let Some(ip) = labels.get("caller_ip") {
+            fields
+                .entry("caller_ip")
+                .or_insert_with(|| Value::String(ip.clone()));
+        }
+        fields
+            .entry("endpoint")
+            .or_insert_with(|| Value::String(resource_id.to_string()));
+        let message = Value::Object(fields).to_string();
         let canonical = Value::Object(record.clone()).to_string();
         let id = hex::encode(&Sha256::digest(canonical.as_bytes())[..8]);
         parsed.push(ModelIoRecord {
