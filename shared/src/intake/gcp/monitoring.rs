@@ -20,7 +20,8 @@
 //! - `labels`: `incident_id`, `policy_name`, `condition_name`, `metric_type`,
 //!   `metric_name` (the metric type after the service domain, e.g.
 //!   `prediction/online/error_count`), `resource_type`, `state`, `observed_value`,
-//!   `threshold_value`, and user labels as `user_label:KEY`.
+//!   `threshold_value`, metric labels as `metric_label:KEY` (Vertex AI metrics carry
+//!   `deployed_model_id`), and user labels as `user_label:KEY`.
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -202,6 +203,11 @@ pub(crate) fn parse(doc: &Obj, path: &str, now: DateTime<Utc>) -> Result<Alert, 
             let name = t.split_once(".googleapis.com/").map_or(t, |(_, rest)| rest);
             labels.insert("metric_name".into(), clip(name, 256));
         }
+        super::copy_labels(
+            opt_obj(metric, &mp, "labels")?,
+            "metric_label:",
+            &mut labels,
+        );
     }
     let mdp = key_path(&ip, "metadata");
     let mut user_labels = BTreeMap::new();
