@@ -4,7 +4,8 @@
 //!
 //! Current = the deployed model with the most traffic (ties: the newest). Previous = `to`
 //! (a deployed model id, or a model resource name) when the playbook pins it, else the most
-//! recently created other deployed model. One deployed model only: nothing to roll back to
+//! recently created deployed model older than the current one (so a repeated rollback is a
+//! no-op, never a flip forward). One deployed model only: nothing to roll back to
 //! (rejected, not guessed).
 use std::collections::BTreeMap;
 
@@ -59,20 +60,30 @@ pub fn choose(endpoint: &Value, to: Option<&str>) -> Result<(Option<String>, Str
             })?;
         return Ok((current, found.to_string()));
     }
+    let current_created = models
+        .iter()
+        .find(|m| vertex::deployed_id(m) == current.as_deref())
+        .map(created)
+        .unwrap_or("");
+    // The most recent deployed model created before the current one: rolling back twice
+    // never flips forward again.
     let previous = models
         .iter()
         .filter(|m| {
             vertex::deployed_id(m).is_some() && vertex::deployed_id(m) != current.as_deref()
         })
+        .filter(|m| created(m) < current_created)
         .max_by(|a, b| created(a).cmp(created(b)))
-        .and_then(vertex::deployed_id)
-        .ok_or_else(|| {
-            ActionError::Invalid(format!(
-                "{} deployed model(s): no previous deployed model to roll back to",
-                models.len()
-            ))
-        })?;
-    Ok((current, previous.to_string()))
+        .and_then(vertex::deployed_id);
+    match (previous, &current) {
+        (Some(p), _) => Ok((current.clone(), p.to_string())),
+        // Traffic already on the oldest deployed model: already rolled back.
+        (None, Some(c)) if models.len() > 1 => Ok((current.clone(), c.clone())),
+        _ => Err(ActionError::Invalid(format!(
+            "{} deployed model(s): no previous deployed model to roll back to",
+            models.len()
+        ))),
+    }
 }
 
 pub async fn apply(

@@ -61,3 +61,84 @@ pub async fn bucket(clients: &GcpClients, prefix: &str) -> String {
         .expect("create bucket");
     name
 }
+
+use aiir_core::action::ActionSpec;
+use aiir_core::audit::{StepRecord, StepStatus};
+use aiir_core::model::{
+    Alert, AlertSource, AlertStatus, Incident, IncidentKind, ResourceKind, ResourceRef, Severity,
+};
+use aiir_core::playbook::Mode;
+use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest, Remediator};
+
+pub fn incident(kind: IncidentKind, labels: &[(&str, &str)]) -> Incident {
+    let now = chrono::Utc::now();
+    let alert = Alert {
+        source: AlertSource::Operator,
+        source_id: unique("test"),
+        occurrence: "1".into(),
+        status: AlertStatus::Firing,
+        title: "test incident".into(),
+        description: None,
+        occurred_at: now,
+        account: None,
+        region: None,
+        kind: Some(kind),
+        severity: Some(Severity::High),
+        resources: Vec::new(),
+        evidence: Vec::new(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    Incident::new(alert, kind, Severity::High, now)
+}
+
+pub async fn apply(
+    r: &dyn Remediator,
+    incident: &Incident,
+    action: &ActionSpec,
+    target: &ResourceRef,
+    mode: Mode,
+) -> Result<ActionOutcome, ActionError> {
+    let summary = vec!["earlier step".to_string()];
+    r.apply(&ActionRequest {
+        incident,
+        step_id: "step-1",
+        action,
+        target,
+        mode,
+        summary: &summary,
+    })
+    .await
+}
+
+/// The step record an enforced apply leaves (what undo receives).
+pub fn record(
+    incident: &Incident,
+    action: &ActionSpec,
+    target: &ResourceRef,
+    outcome: &ActionOutcome,
+) -> StepRecord {
+    let now = chrono::Utc::now();
+    StepRecord {
+        incident_id: incident.id.clone(),
+        step_id: "step-1".into(),
+        rule: "test".into(),
+        action: action.clone(),
+        target: target.clone(),
+        mode: Mode::Enforce,
+        status: StepStatus::Applied,
+        prior_state: outcome.prior_state.clone(),
+        new_state: outcome.new_state.clone(),
+        details: outcome.details.clone(),
+        error: None,
+        attempts: 1,
+        started_at: now,
+        finished_at: now,
+    }
+}
+
+pub fn target(kind: ResourceKind, id: &str) -> ResourceRef {
+    ResourceRef::new(kind, id)
+}
