@@ -26,9 +26,9 @@ $(TF_RC):
 	@mkdir -p $(@D)
 	@printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/*/*"]\n  }\n}\n' "$(TF_MIRROR)" > $@
 
-infra-fmt:
+infra-fmt: $(TF_RC)
 	@if [ -z "$(TERRAFORM)" ]; then echo "infra-fmt: skipped: terraform is not installed (it cannot be fetched from the allowed registries)"; \
-	else $(TERRAFORM) fmt -check -recursive -diff infra && echo "infra-fmt: terraform fmt -check -recursive infra: OK"; fi
+	else TF_CLI_CONFIG_FILE=$(TF_RC) $(TERRAFORM) fmt -check -recursive -diff infra && echo "infra-fmt: terraform fmt -check -recursive infra: OK"; fi
 
 infra-validate: $(TF_RC)
 	@if [ -z "$(TERRAFORM)" ]; then echo "infra-validate: skipped: terraform is not installed"; exit 0; fi; \

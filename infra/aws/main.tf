@@ -8,7 +8,7 @@ locals {
   region    = data.aws_region.current.name
 
   function_name = "${var.name}-responder"
-  create_notify = var.notify_topic_arn == null
+  create_notify = var.create_notify_topic
   notify_topic  = local.create_notify ? aws_sns_topic.notify[0].arn : var.notify_topic_arn
 
   environment = merge(
@@ -212,6 +212,13 @@ resource "aws_lambda_function" "responder" {
 
   tags       = local.tags
   depends_on = [aws_iam_role_policy.responder]
+
+  lifecycle {
+    precondition {
+      condition     = var.create_notify_topic || var.notify_topic_arn != null
+      error_message = "Set notify_topic_arn when create_notify_topic = false."
+    }
+  }
 }
 
 resource "aws_lambda_function_event_invoke_config" "responder" {

@@ -41,6 +41,7 @@ module "audit_bucket" {
   object_lock_days = var.audit_object_lock ? var.audit_retention_days : null
   expire_days      = var.audit_retention_days + 1
   force_destroy    = var.force_destroy_buckets
+  deny_insecure    = var.deny_insecure_transport
   tags             = local.tags
 }
 
@@ -51,5 +52,6 @@ module "quarantine_bucket" {
   kms_key_arn   = aws_kms_key.this.arn
   expire_days   = 365
   force_destroy = var.force_destroy_buckets
+  deny_insecure = var.deny_insecure_transport
   tags          = local.tags
 }

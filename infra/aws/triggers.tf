@@ -132,9 +132,8 @@ resource "aws_lambda_permission" "events" {
 }
 
 # --- Model I/O logs -> responder (prompt and output scanners) --------------------------------------
-data "aws_cloudwatch_log_group" "model_io" {
-  count = var.model_io_log_group_name == null ? 0 : 1
-  name  = var.model_io_log_group_name
+locals {
+  model_io_log_group_arn = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:${coalesce(var.model_io_log_group_name, "-")}"
 }
 
 resource "aws_lambda_permission" "logs" {
@@ -143,7 +142,7 @@ resource "aws_lambda_permission" "logs" {
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.responder.function_name
   principal     = "logs.${local.region}.amazonaws.com"
-  source_arn    = "${data.aws_cloudwatch_log_group.model_io[0].arn}:*"
+  source_arn    = "${local.model_io_log_group_arn}:*"
 }
 
 resource "aws_cloudwatch_log_subscription_filter" "model_io" {

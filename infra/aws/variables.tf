@@ -133,8 +133,14 @@ variable "encryption_kms_key_arn" {
   type        = string
 }
 
+variable "create_notify_topic" {
+  description = "Create an SNS topic for notifications and escalations; false: pass your own in notify_topic_arn."
+  type        = bool
+  default     = true
+}
+
 variable "notify_topic_arn" {
-  description = "SNS topic for notifications and escalations (AIIR_NOTIFY_TOPIC); null: the module creates one."
+  description = "Your SNS topic for notifications and escalations (AIIR_NOTIFY_TOPIC), used when create_notify_topic = false."
   type        = string
   default     = null
 }
@@ -214,13 +220,19 @@ variable "audit_retention_days" {
 }
 
 variable "audit_object_lock" {
-  description = "Object Lock on the audit bucket. Keep true in every real account; false only for emulators without Object Lock."
+  description = "Object Lock (COMPLIANCE) on the audit bucket. Keep true."
   type        = bool
   default     = true
 }
 
 variable "state_point_in_time_recovery" {
-  description = "Point-in-time recovery on the state table. Keep true in every real account; false only for emulators without it."
+  description = "Point-in-time recovery on the state table. Keep true."
+  type        = bool
+  default     = true
+}
+
+variable "deny_insecure_transport" {
+  description = "Bucket policies deny requests without TLS. Keep true in every real account; false only for an emulator that serves plain HTTP (moto)."
   type        = bool
   default     = true
 }

@@ -28,11 +28,16 @@ ROOT = Path(__file__).resolve().parents[2]
 HARNESS = ROOT / "infra" / "tests" / "moto"
 EVENT = ROOT / "events" / "aws" / "operator-drill.json"
 
-# Off only here, because moto lacks them; the module's defaults stay on (README).
+# Off only here; the module's defaults stay on (README "What moto cannot do").
+# moto serves plain HTTP only, and it evaluates bucket policies: the TLS-only deny would
+# (correctly) refuse every audit write, so it is the one feature switched off for the run.
 EMULATOR_OFF = {
-    "audit_object_lock": os.environ.get("AIIR_MOTO_OBJECT_LOCK", "true"),
-    "state_point_in_time_recovery": os.environ.get("AIIR_MOTO_PITR", "true"),
+    "deny_insecure_transport": "false",
 }
+
+
+# What `terraform destroy` must not take away (README: Deploy > Undo).
+RETAINED = ["module.aiir.module.audit_bucket", "module.aiir.aws_kms_key.this", "module.aiir.aws_kms_alias.this"]
 
 
 def free_port() -> int:
@@ -98,17 +103,22 @@ def drill(aiir_aws: str, outputs: dict, url: str, work: Path) -> None:
     if run.returncode != 0:
         sys.exit(f"drill failed ({run.returncode}):\n{run.stderr[-4000:]}")
     report = json.loads(run.stdout)
-    print(json.dumps({k: report.get(k) for k in ("outcome", "incident_id")}, indent=1))
+    incidents = report.get("incidents", [])
+    if len(incidents) != 1:
+        sys.exit(f"expected one incident from the drill, got {len(incidents)}")
+    incident = incidents[0]
+    steps = incident.get("steps", [])
+    print(f"outcome: {incident.get('outcome')}; steps: "
+          + ", ".join(f"{s['action']['type']}={s['status']}" for s in steps))
+    if incident.get("outcome") != "contained":
+        sys.exit("drill: the incident was not contained:\n" + json.dumps(steps, indent=1)[:4000])
+    if any(s.get("status") == "failed" for s in steps):
+        sys.exit("drill steps failed:\n" + json.dumps(steps, indent=1)[:4000])
+    if "audit sink failed" in run.stderr:
+        sys.exit("drill: audit records were not written to the audit bucket:\n" + run.stderr[-2000:])
 
-    steps = report.get("steps", [])
-    statuses = {(s.get("action", {}).get("type") or s.get("action", {}).get("kind") or "?", s.get("status")) for s in steps}
-    print("steps:", sorted(statuses))
-    failed = [s for s in steps if s.get("status") == "failed"]
-    if failed:
-        sys.exit("drill steps failed:\n" + json.dumps(failed, indent=1)[:4000])
-
-    # The resources Terraform created were the ones used.
-    import boto3  # from the moto venv when this script runs under it; else skip the read-back
+    # The resources Terraform created were the ones used (boto3 comes with the moto venv).
+    import boto3
 
     kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
               aws_secret_access_key="testing")
@@ -136,6 +146,8 @@ def main() -> None:
 
     work = Path(a.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
+    for old in ("terraform.tfstate", "terraform.tfstate.backup", "plan.tfplan", "outputs.json"):
+        (work / old).unlink(missing_ok=True)  # a fresh moto has none of the old resources
     zip_path = Path(a.lambda_zip) if a.lambda_zip and Path(a.lambda_zip).exists() else stub_zip(work / "stub" / "bootstrap.zip")
     moto, url = start_moto(a.moto_python, work)
     env = dict(os.environ, TF_DATA_DIR=str(work / ".terraform"), TF_IN_AUTOMATION="1",
@@ -153,6 +165,10 @@ def main() -> None:
         print(f"outputs: {work / 'outputs.json'} ({len(outputs['aiir']['value']['alerting_rules'])} alerting rules)")
         drill(a.aiir_aws, outputs, url, work)
         if not a.keep:
+            # The documented undo: the audit records (Object Lock COMPLIANCE) and the key they
+            # are encrypted with outlive the deployment, so they leave the state first.
+            for kept in RETAINED:
+                tf(["state", "rm", "-no-color", *state, kept], a.terraform, work, env)
             tf(["destroy", "-input=false", "-no-color", "-auto-approve", *state], a.terraform, work, env)
         print("infra-moto: plan, apply, drill against the created resources, destroy: OK")
     finally:

@@ -31,6 +31,7 @@ module "aiir" {
   rotation_function_arns          = var.rotation_function_arns
   protected_bucket_names          = var.protected_bucket_names
   encryption_kms_key_arn          = var.encryption_kms_key_arn
+  create_notify_topic             = var.notify_topic_arn == null
   notify_topic_arn                = var.notify_topic_arn
   model_io_log_group_name         = var.model_io_log_group_name
   watched_alarm_name_prefixes     = var.watched_alarm_name_prefixes

@@ -1,6 +1,6 @@
 # Test harness only: the AWS example's module applied against a local moto server
-# (`make infra-moto`). Not for real accounts: the provider is pointed at the emulator and
-# the two features moto lacks are switched off here (see README "What moto cannot do").
+# (`make infra-moto`). Not for real accounts: the provider is pointed at the emulator, and
+# the buckets' TLS-only policy is off because moto has no TLS (README "What moto cannot do").
 terraform {
   required_version = ">= 1.5.0"
   required_providers {
@@ -19,12 +19,8 @@ variable "lambda_zip" {
   type = string
 }
 
-variable "audit_object_lock" {
-  type    = bool
-  default = true
-}
-
-variable "state_point_in_time_recovery" {
+# moto serves plain HTTP, so the buckets' TLS-only policy must be off for this run only.
+variable "deny_insecure_transport" {
   type    = bool
   default = true
 }
@@ -122,6 +118,7 @@ module "aiir" {
   tool_secret_arn                 = aws_secretsmanager_secret.tool.arn
   protected_bucket_names          = ["support-bot-training-data"]
   encryption_kms_key_arn          = aws_kms_key.data.arn
+  create_notify_topic             = false
   notify_topic_arn                = aws_sns_topic.notify.arn
   model_io_log_group_name         = aws_cloudwatch_log_group.model_io.name
   watched_alarm_name_prefixes     = ["support-bot-"]
@@ -129,9 +126,8 @@ module "aiir" {
     drift_monitoring_schedules = { "support-bot" = "support-bot-data-quality" }
   }
 
-  audit_object_lock            = var.audit_object_lock
-  state_point_in_time_recovery = var.state_point_in_time_recovery
-  force_destroy_buckets        = true
+  deny_insecure_transport = var.deny_insecure_transport
+  force_destroy_buckets   = true
 }
 
 output "aiir" {

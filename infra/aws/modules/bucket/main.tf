@@ -28,6 +28,12 @@ variable "expire_days" {
   type        = number
 }
 
+variable "deny_insecure" {
+  description = "Deny requests without TLS (bucket policy)."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   type    = bool
   default = false
@@ -132,6 +138,7 @@ data "aws_iam_policy_document" "this" {
 }
 
 resource "aws_s3_bucket_policy" "this" {
+  count      = var.deny_insecure ? 1 : 0
   bucket     = aws_s3_bucket.this.id
   policy     = data.aws_iam_policy_document.this.json
   depends_on = [aws_s3_bucket_public_access_block.this]
