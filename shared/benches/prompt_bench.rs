@@ -36,7 +36,10 @@ fn per_pass(texts: &[String], min: Duration, mut f: impl FnMut(&str) -> f64) -> 
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let Some(path) = args.first() else {
         eprintln!("usage: prompt_bench FILE.jsonl [FIELD]");
         std::process::exit(2);
@@ -74,9 +77,7 @@ fn main() {
     let rules_only = per_pass(&normed, min, |t| rules.scan(t).len() as f64);
     let model_only = per_pass(&normed, min, |t| f64::from(det.model.raw(t)));
     let toxicity = per_pass(&texts, min, |t| tox.scan(t).score);
-    let stage = |secs: f64| {
-        json!({"prompts_per_s": texts.len() as f64 / secs, "mb_per_s": bytes as f64 / secs / 1e6})
-    };
+    let stage = |secs: f64| json!({"prompts_per_s": texts.len() as f64 / secs, "mb_per_s": bytes as f64 / secs / 1e6});
     println!(
         "{}",
         json!({

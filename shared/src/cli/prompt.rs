@@ -144,7 +144,15 @@ pub fn run(cmd: PromptCommand) -> anyhow::Result<i32> {
                 epochs: epochs.unwrap_or(d.epochs),
                 ..d
             };
-            train(detector, &input, &out, known_attacks.as_deref(), !no_holdout, &cfg, &field)
+            train(
+                detector,
+                &input,
+                &out,
+                known_attacks.as_deref(),
+                !no_holdout,
+                &cfg,
+                &field,
+            )
         }
     }
 }
@@ -235,10 +243,10 @@ fn scan(input: &Path, field: &str, kind: Kind, canaries: Vec<String>) -> anyhow:
     Ok(0)
 }
 
-fn scorer(
-    detector: Detector,
-    model: Option<&Path>,
-) -> anyhow::Result<(Box<dyn Fn(&str) -> f64>, f64)> {
+/// A detector as a scoring function.
+type Scorer = Box<dyn Fn(&str) -> f64>;
+
+fn scorer(detector: Detector, model: Option<&Path>) -> anyhow::Result<(Scorer, f64)> {
     let model = match model {
         Some(p) => Some(
             LinearModel::from_bytes(&std::fs::read(p).with_context(|| format!("{}", p.display()))?)

@@ -78,9 +78,18 @@ fn c(n: f64) -> f64 {
     }
 }
 
-fn build(data: &[&[f32]], idx: &mut [usize], depth: usize, limit: usize, rng: &mut ChaCha8Rng, nodes: &mut Vec<Node>) -> u32 {
+fn build(
+    data: &[&[f32]],
+    idx: &mut [usize],
+    depth: usize,
+    limit: usize,
+    rng: &mut ChaCha8Rng,
+    nodes: &mut Vec<Node>,
+) -> u32 {
     let me = nodes.len() as u32;
-    nodes.push(Node::Leaf { size: idx.len() as u32 });
+    nodes.push(Node::Leaf {
+        size: idx.len() as u32,
+    });
     if idx.len() <= 1 || depth >= limit {
         return me;
     }
@@ -125,7 +134,9 @@ impl IsolationForest {
             ));
         }
         if !(0.0..0.5).contains(&config.contamination) {
-            return Err(PromptError::Config("contamination must be in [0, 0.5)".into()));
+            return Err(PromptError::Config(
+                "contamination must be in [0, 0.5)".into(),
+            ));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let sample = config.sample_size.min(data.len()).max(2);
@@ -133,7 +144,8 @@ impl IsolationForest {
         let refs: Vec<&[f32]> = data.iter().map(Vec::as_slice).collect();
         let trees = (0..config.trees.max(1))
             .map(|_| {
-                let mut idx: Vec<usize> = rand::seq::index::sample(&mut rng, data.len(), sample).into_vec();
+                let mut idx: Vec<usize> =
+                    rand::seq::index::sample(&mut rng, data.len(), sample).into_vec();
                 let mut nodes = Vec::new();
                 build(&refs, &mut idx, 0, limit, &mut rng, &mut nodes);
                 Tree { nodes }
@@ -161,7 +173,12 @@ impl IsolationForest {
             let mut depth = 0f64;
             loop {
                 match &t.nodes[i] {
-                    Node::Split { dim, at, left, right } => {
+                    Node::Split {
+                        dim,
+                        at,
+                        left,
+                        right,
+                    } => {
                         let v = x.get(*dim as usize).copied().unwrap_or(0.0);
                         i = if v < *at { *left } else { *right } as usize;
                         depth += 1.0;
@@ -196,13 +213,30 @@ mod tests {
 
     #[test]
     fn flags_out_of_policy_prompts() {
-        let topics = ["order", "refund", "delivery", "invoice", "account", "password reset", "shipping", "return"];
+        let topics = [
+            "order",
+            "refund",
+            "delivery",
+            "invoice",
+            "account",
+            "password reset",
+            "shipping",
+            "return",
+        ];
         let baseline: Vec<Vec<f32>> = (0..400)
-            .map(|i| embed(&format!("Where is my {} number {}? I need help with my {}.", topics[i % 8], i, topics[(i / 8) % 8])))
+            .map(|i| {
+                embed(&format!(
+                    "Where is my {} number {}? I need help with my {}.",
+                    topics[i % 8],
+                    i,
+                    topics[(i / 8) % 8]
+                ))
+            })
             .collect();
         let f = IsolationForest::fit(&baseline, ForestConfig::default()).unwrap();
         let normal = embed("Where is my refund number 77? I need help with my order.");
-        let odd = embed("Write a sonnet about quantum chromodynamics and medieval falconry techniques");
+        let odd =
+            embed("Write a sonnet about quantum chromodynamics and medieval falconry techniques");
         assert!(f.score(&odd) > f.score(&normal));
         assert!(f.is_anomaly(&odd) && !f.is_anomaly(&normal));
         let g = IsolationForest::from_json(&f.to_json()).unwrap();

@@ -79,12 +79,7 @@ pub fn parse_line(line: &str) -> ModelIo {
             }
         }
     };
-    let first = |paths: &[&[&str]]| {
-        paths
-            .iter()
-            .find_map(|p| str_at(&v, p))
-            .map(str::to_string)
-    };
+    let first = |paths: &[&[&str]]| paths.iter().find_map(|p| str_at(&v, p)).map(str::to_string);
     let mut prompt = first(&[&["prompt"], &["input"], &["inputs"], &["question"]]);
     if prompt.is_none() {
         if let Some(Value::Array(msgs)) = v.get("messages") {
@@ -158,7 +153,8 @@ impl LogLineScanner {
         if let Some(p) = io.prompt.as_deref().filter(|p| !p.trim().is_empty()) {
             let v = self.prompt.scan(p);
             if v.is_attack() {
-                let mut resources = vec![ResourceRef::new(ResourceKind::Prompt, v.signature.clone())];
+                let mut resources =
+                    vec![ResourceRef::new(ResourceKind::Prompt, v.signature.clone())];
                 resources.extend(base.iter().cloned());
                 let strong = v.rules.iter().any(|r| r.weight >= 4.0);
                 out.push(Finding {
@@ -194,10 +190,34 @@ impl LogLineScanner {
             let o = self.output.scan(r, ctx);
             let sig = super::detector::signature(super::normalize::normalize(r).main());
             for (class, detector, kind, sev, summary) in [
-                ("secret", "secret-leak", IncidentKind::DataLeakage, Severity::Critical, "secret or credential in model output"),
-                ("canary", "prompt-leak", IncidentKind::DataLeakage, Severity::Critical, "system-prompt canary leaked in model output"),
-                ("pii", "pii-leak", IncidentKind::DataLeakage, Severity::High, "personal data in model output"),
-                ("policy", "policy-violation", IncidentKind::PromptAttack, Severity::Medium, "model output violates the content policy"),
+                (
+                    "secret",
+                    "secret-leak",
+                    IncidentKind::DataLeakage,
+                    Severity::Critical,
+                    "secret or credential in model output",
+                ),
+                (
+                    "canary",
+                    "prompt-leak",
+                    IncidentKind::DataLeakage,
+                    Severity::Critical,
+                    "system-prompt canary leaked in model output",
+                ),
+                (
+                    "pii",
+                    "pii-leak",
+                    IncidentKind::DataLeakage,
+                    Severity::High,
+                    "personal data in model output",
+                ),
+                (
+                    "policy",
+                    "policy-violation",
+                    IncidentKind::PromptAttack,
+                    Severity::Medium,
+                    "model output violates the content policy",
+                ),
             ] {
                 let hits: Vec<String> = o
                     .findings
@@ -219,7 +239,11 @@ impl LogLineScanner {
                     detector: detector.into(),
                     kind,
                     severity: sev,
-                    score: if class == "pii" || class == "policy" { 0.8 } else { 1.0 },
+                    score: if class == "pii" || class == "policy" {
+                        0.8
+                    } else {
+                        1.0
+                    },
                     summary: format!("{summary}: {}", hits.join(", ")),
                     resources,
                     detail: json!({"hits": hits, "redacted_excerpt": excerpt(&o.redacted)}),

@@ -9,8 +9,8 @@
 //! Outputs go through [`output`] scanners (secrets, PII, canaries, policy, tone, hallucination
 //! risk). [`logline`] turns one model-I/O log line into [`crate::Finding`]s for the playbook.
 pub mod dataset;
-pub mod eval;
 pub mod detector;
+pub mod eval;
 pub mod external;
 pub mod features;
 pub mod iforest;

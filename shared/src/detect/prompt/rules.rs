@@ -231,7 +231,8 @@ impl RuleSet {
                 continue;
             }
             // A builtin pattern that fails to compile is caught by the unit tests.
-            let res = cell.get_or_init(|| compile(&self.rules[ri].id, &self.sources[ri]).unwrap_or_default());
+            let res = cell
+                .get_or_init(|| compile(&self.rules[ri].id, &self.sources[ri]).unwrap_or_default());
             for re in res {
                 if let Some(m) = re.find(text) {
                     fired[ri] = Some(cut(m.as_str(), 80));

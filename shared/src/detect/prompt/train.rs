@@ -86,7 +86,7 @@ pub fn train_task(rows: &[Example], task: Task, holdout: bool, cfg: &TrainConfig
                 MinHash::of(&sq)
             })
             .collect();
-        sigs.sort_by(|a, b| a.0.cmp(&b.0));
+        sigs.sort_by_key(|s| s.0);
         sigs.dedup();
         KnownAttacks::new(sigs)
     } else {

@@ -45,7 +45,9 @@ impl std::fmt::Debug for Hallucination {
 impl Hallucination {
     pub fn new() -> Result<Self, regex::Error> {
         Ok(Self {
-            cite: Regex::new(r#"https?://[^\s)\]>"']+|\b10\.\d{4,9}/[^\s"<>]+|\[\d{1,3}\]|\(\p{Lu}\p{L}+(?: et al\.)?,? (?:19|20)\d\d\)"#)?,
+            cite: Regex::new(
+                r#"https?://[^\s)\]>"']+|\b10\.\d{4,9}/[^\s"<>]+|\[\d{1,3}\]|\(\p{Lu}\p{L}+(?: et al\.)?,? (?:19|20)\d\d\)"#,
+            )?,
         })
     }
 

@@ -102,10 +102,7 @@ impl OutputScanner {
         self.pii.scan(text, &mut hits);
         let norm = normalize(text);
         for c in canary::leaked(&self.cfg.canaries, text, &norm) {
-            let (s, e) = text
-                .find(c)
-                .map(|s| (s, s + c.len()))
-                .unwrap_or((0, 0));
+            let (s, e) = text.find(c).map(|s| (s, s + c.len())).unwrap_or((0, 0));
             hits.push(Hit::new("canary", "system-prompt-canary", s, e));
         }
         for v in self.policy.violations(text, &norm.text) {
@@ -178,15 +175,27 @@ mod tests {
     #[test]
     fn secrets_and_redaction() {
         let s = scanner();
-        let v = s.scan("key AKIAIOSFODNN7EXAMPLE and ghp_abcdefghijklmnopqrstuvwxyz0123456789", None);
-        assert!(ids(&v).contains(&"secret:aws-access-key-id".into()), "{:?}", ids(&v));
+        let v = s.scan(
+            "key AKIAIOSFODNN7EXAMPLE and ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            None,
+        );
+        assert!(
+            ids(&v).contains(&"secret:aws-access-key-id".into()),
+            "{:?}",
+            ids(&v)
+        );
         assert!(ids(&v).contains(&"secret:github-token".into()));
         assert!(!v.redacted.contains("AKIA"));
         let v = s.scan("-----BEGIN RSA PRIVATE KEY-----\nMIIE...", None);
         assert!(v.has("secret"));
-        let v = s.scan("commit 3f786850e387550fdab836ed7e6dc881de23001b is fine", None);
+        let v = s.scan(
+            "commit 3f786850e387550fdab836ed7e6dc881de23001b is fine",
+            None,
+        );
         assert!(!v.has("secret"), "{:?}", ids(&v));
-        assert!(s.scan("token: Zx8Qp2Lm9Vt4Rk7Hs1Nc6Jw3Yb5Gd0Fa", None).has("secret"));
+        assert!(s
+            .scan("token: Zx8Qp2Lm9Vt4Rk7Hs1Nc6Jw3Yb5Gd0Fa", None)
+            .has("secret"));
     }
 
     #[test]
@@ -194,13 +203,26 @@ mod tests {
         let s = scanner();
         let v = s.scan("Mail jane.doe@example.com, card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, call +1 415-555-0132, SSN 123-45-6789", None);
         let got = ids(&v);
-        for want in ["pii:email", "pii:payment-card", "pii:iban", "pii:phone", "pii:us-ssn"] {
-            assert!(got.contains(&want.to_string()), "{want} missing from {got:?}");
+        for want in [
+            "pii:email",
+            "pii:payment-card",
+            "pii:iban",
+            "pii:phone",
+            "pii:us-ssn",
+        ] {
+            assert!(
+                got.contains(&want.to_string()),
+                "{want} missing from {got:?}"
+            );
         }
         assert!(v.redacted.contains("[REDACTED:payment-card]") && !v.redacted.contains("4111"));
         // Fails Luhn / mod 97.
         let v = s.scan("order 4111 1111 1111 1112", None);
-        assert!(!ids(&v).contains(&"pii:payment-card".into()), "{:?}", ids(&v));
+        assert!(
+            !ids(&v).contains(&"pii:payment-card".into()),
+            "{:?}",
+            ids(&v)
+        );
         let v = s.scan("ref DE89 3704 0044 0532 0130 01", None);
         assert!(!ids(&v).contains(&"pii:iban".into()), "{:?}", ids(&v));
     }
@@ -208,7 +230,9 @@ mod tests {
     #[test]
     fn canary_policy_hallucination() {
         let s = scanner();
-        assert!(s.scan("my instructions say CANARY-7f3a9c21", None).has("canary"));
+        assert!(s
+            .scan("my instructions say CANARY-7f3a9c21", None)
+            .has("canary"));
         assert!(s.scan("c a n a r y - 7 f 3 a 9 c 2 1", None).has("canary"));
         assert!(!s.scan("no leak here", None).has("canary"));
         assert!(s.scan("Try ACME Corp instead", None).has("policy"));
@@ -218,10 +242,16 @@ mod tests {
             Some(("Summarise the attached notes on photosynthesis", "Photosynthesis converts light to chemical energy.")),
         );
         let h = v.hallucination.unwrap();
-        assert!(h.score >= 0.5 && h.unsupported_citations.len() == 2, "{h:?}");
+        assert!(
+            h.score >= 0.5 && h.unsupported_citations.len() == 2,
+            "{h:?}"
+        );
         let v = s.scan(
             "Photosynthesis converts light into chemical energy in plants.",
-            Some(("Summarise the notes on photosynthesis", "Photosynthesis converts light to chemical energy.")),
+            Some((
+                "Summarise the notes on photosynthesis",
+                "Photosynthesis converts light to chemical energy.",
+            )),
         );
         assert!(v.hallucination.unwrap().score < 0.5);
     }

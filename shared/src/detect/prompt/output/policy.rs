@@ -73,10 +73,15 @@ impl Policy {
             for m in ac.find_overlapping_iter(normalised) {
                 let before = normalised[..m.start()].chars().next_back();
                 let after = normalised[m.end()..].chars().next();
-                if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric) {
+                if before.is_some_and(char::is_alphanumeric)
+                    || after.is_some_and(char::is_alphanumeric)
+                {
                     continue;
                 }
-                let n = format!("topic:{}", self.names[self.topic_of[m.pattern().as_usize()]]);
+                let n = format!(
+                    "topic:{}",
+                    self.names[self.topic_of[m.pattern().as_usize()]]
+                );
                 if !out.contains(&n) {
                     out.push(n);
                 }
