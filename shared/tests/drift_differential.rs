@@ -65,8 +65,8 @@ fn data_drift_matches_evidently() {
         let (rt, ct) = (read("reference"), read("current"));
         // Column types: our inference must equal Evidently's.
         for (col, t) in ds["types"].as_object().unwrap() {
-            let ours =
-                infer_type(&ct.cells[ct.column(col).unwrap()]).map_or("text", |t| t.as_str());
+            let ours = infer_type(&ct.column_cells(ct.column(col).unwrap()))
+                .map_or("text", |t| t.as_str());
             if ours != t.as_str().unwrap() {
                 failures.push(format!("{name}.{col}: type aiir {ours} vs evidently {t}"));
             }

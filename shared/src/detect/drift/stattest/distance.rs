@@ -6,10 +6,20 @@ use crate::detect::drift::special::np_std;
 fn cdf_distance_pow(u: &[f64], v: &[f64], p: u8) -> f64 {
     let mut us = u.to_vec();
     let mut vs = v.to_vec();
-    us.sort_by(f64::total_cmp);
-    vs.sort_by(f64::total_cmp);
-    let mut all: Vec<f64> = us.iter().chain(vs.iter()).copied().collect();
-    all.sort_by(f64::total_cmp);
+    us.sort_unstable_by(f64::total_cmp);
+    vs.sort_unstable_by(f64::total_cmp);
+    // Merge the two sorted samples (same order as sorting their concatenation).
+    let mut all: Vec<f64> = Vec::with_capacity(us.len() + vs.len());
+    let (mut i, mut j) = (0usize, 0usize);
+    while i < us.len() || j < vs.len() {
+        if j >= vs.len() || (i < us.len() && us[i].total_cmp(&vs[j]).is_le()) {
+            all.push(us[i]);
+            i += 1;
+        } else {
+            all.push(vs[j]);
+            j += 1;
+        }
+    }
     let (nu, nv) = (us.len() as f64, vs.len() as f64);
     let (mut iu, mut iv) = (0usize, 0usize);
     let mut sum = 0.0;
