@@ -37,12 +37,12 @@ infra-validate: $(TF_RC)
 	  if [ ! -d "$$dir" ]; then continue; fi; \
 	  if [ ! -d "$(TF_MIRROR)/registry.terraform.io/hashicorp/$$provider" ]; then \
 	    echo "infra-validate: skipped $$dir: provider hashicorp/$$provider is not in $(TF_MIRROR) (no download)"; continue; fi; \
-	  data="$(TF_WORK)/$$(echo $$dir | tr / _)"; \
+	  data="$(TF_WORK)/$$(echo $$dir | tr / _)"; mkdir -p $$data; \
 	  TF_CLI_CONFIG_FILE=$(TF_RC) TF_DATA_DIR=$$data $(TERRAFORM) -chdir=$$dir init -backend=false -input=false -no-color -lockfile=readonly >/dev/null 2>$$data.init.log \
 	    || TF_CLI_CONFIG_FILE=$(TF_RC) TF_DATA_DIR=$$data $(TERRAFORM) -chdir=$$dir init -backend=false -input=false -no-color >$$data.init.log 2>&1 \
 	    || { cat $$data.init.log; exit 1; }; \
+	  TF_CLI_CONFIG_FILE=$(TF_RC) TF_DATA_DIR=$$data $(TERRAFORM) -chdir=$$dir validate -no-color || { rm -f $$dir/.terraform.lock.hcl; exit 1; }; \
 	  rm -f $$dir/.terraform.lock.hcl; \
-	  TF_CLI_CONFIG_FILE=$(TF_RC) TF_DATA_DIR=$$data $(TERRAFORM) -chdir=$$dir validate -no-color || exit 1; \
 	  echo "infra-validate: $$dir: OK"; \
 	done
 
