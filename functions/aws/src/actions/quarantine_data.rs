@@ -149,10 +149,9 @@ async fn copy(
             from.bucket, from.key, from.size
         )));
     }
-    let mut source = format!("{}/{}", from.bucket, encode(&from.key, true));
-    if let Some(version) = &from.version_id {
-        source.push_str(&format!("?versionId={}", encode(version, false)));
-    }
+    // The current version (the one HeadObject just read). Naming its version id would need
+    // s3:GetObjectVersion(Tagging) on top of the declared permissions.
+    let source = format!("{}/{}", from.bucket, encode(&from.key, true));
     ctx.clients
         .s3
         .copy_object()
