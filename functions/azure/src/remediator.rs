@@ -33,10 +33,7 @@ pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
             "Microsoft.Network/frontdoorWebApplicationFirewallPolicies/write",
             "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/write",
         ],
-        ActionKind::EnforceEncryption => &[
-            "Microsoft.Storage/storageAccounts/read",
-            "Microsoft.Storage/storageAccounts/write",
-        ],
+        ActionKind::EnforceEncryption => actions::enforce_encryption::required_permissions(),
     }
 }
 
@@ -91,10 +88,12 @@ impl Remediator for AzureRemediator {
             ActionKind::QuarantineData => actions::quarantine_data::apply(&ctx, request).await,
             ActionKind::RotateSecret => actions::rotate_secret::apply(&ctx, request).await,
             ActionKind::Notify => actions::notify::apply(&ctx, request).await,
+            ActionKind::EnforceEncryption => {
+                actions::enforce_encryption::apply(&ctx, request).await
+            }
             kind @ (ActionKind::DisableEndpoint
             | ActionKind::RollbackModel
-            | ActionKind::BlockPrompt
-            | ActionKind::EnforceEncryption) => Err(not_yet(kind)),
+            | ActionKind::BlockPrompt) => Err(not_yet(kind)),
         }
     }
 
@@ -105,10 +104,10 @@ impl Remediator for AzureRemediator {
             ActionKind::QuarantineData => actions::quarantine_data::undo(&ctx, record).await,
             ActionKind::RotateSecret => actions::rotate_secret::undo(&ctx, record).await,
             ActionKind::Notify => actions::notify::undo(&ctx, record).await,
+            ActionKind::EnforceEncryption => actions::enforce_encryption::undo(&ctx, record).await,
             kind @ (ActionKind::DisableEndpoint
             | ActionKind::RollbackModel
-            | ActionKind::BlockPrompt
-            | ActionKind::EnforceEncryption) => Err(not_yet(kind)),
+            | ActionKind::BlockPrompt) => Err(not_yet(kind)),
         }
     }
 }

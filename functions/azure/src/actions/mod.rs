@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::clients::AzureClients;
 
+pub mod enforce_encryption;
 pub mod lock_public_access;
 pub mod notify;
 pub mod quarantine_data;
@@ -25,6 +26,10 @@ pub mod rotate_secret;
 pub const STORAGE_API_VERSION: &str = "2023-05-01";
 /// Key Vault data-plane api-version (the fixtures are its examples).
 pub const KEY_VAULT_API_VERSION: &str = "7.4";
+/// Resource Manager api-version for Azure Machine Learning online endpoints.
+pub const ML_API_VERSION: &str = "2024-04-01";
+/// Resource Manager api-version for App Service / Functions sites.
+pub const WEB_API_VERSION: &str = "2023-12-01";
 
 /// How long and how often to poll for an asynchronous change (copies, ARM updates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +75,13 @@ impl WaitPolicy {
 pub struct Ctx<'a> {
     pub clients: &'a AzureClients,
     pub wait: WaitPolicy,
+}
+
+/// `{Resource Manager}{path}?api-version={version}`.
+pub(crate) fn arm_url(ctx: &Ctx<'_>, path: &str, version: &str) -> Result<url::Url, ActionError> {
+    let base = ctx.clients.endpoints.arm_base();
+    url::Url::parse(&format!("{base}{path}?api-version={version}"))
+        .map_err(|e| ActionError::Invalid(format!("{path}: {e}")))
 }
 
 pub(crate) fn dry_run(request: &ActionRequest<'_>) -> bool {
