@@ -17,13 +17,7 @@ pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
         ActionKind::QuarantineData => actions::quarantine_data::required_permissions(),
         ActionKind::RotateSecret => actions::rotate_secret::required_permissions(),
         ActionKind::Notify => actions::notify::required_permissions(),
-        ActionKind::DisableEndpoint => &[
-            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read",
-            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write",
-            "Microsoft.Web/sites/read",
-            "Microsoft.Web/sites/stop/action",
-            "Microsoft.Web/sites/start/action",
-        ],
+        ActionKind::DisableEndpoint => actions::disable_endpoint::required_permissions(),
         ActionKind::RollbackModel => &[
             "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read",
             "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write",
@@ -91,9 +85,8 @@ impl Remediator for AzureRemediator {
             ActionKind::EnforceEncryption => {
                 actions::enforce_encryption::apply(&ctx, request).await
             }
-            kind @ (ActionKind::DisableEndpoint
-            | ActionKind::RollbackModel
-            | ActionKind::BlockPrompt) => Err(not_yet(kind)),
+            ActionKind::DisableEndpoint => actions::disable_endpoint::apply(&ctx, request).await,
+            kind @ (ActionKind::RollbackModel | ActionKind::BlockPrompt) => Err(not_yet(kind)),
         }
     }
 
@@ -105,9 +98,8 @@ impl Remediator for AzureRemediator {
             ActionKind::RotateSecret => actions::rotate_secret::undo(&ctx, record).await,
             ActionKind::Notify => actions::notify::undo(&ctx, record).await,
             ActionKind::EnforceEncryption => actions::enforce_encryption::undo(&ctx, record).await,
-            kind @ (ActionKind::DisableEndpoint
-            | ActionKind::RollbackModel
-            | ActionKind::BlockPrompt) => Err(not_yet(kind)),
+            ActionKind::DisableEndpoint => actions::disable_endpoint::undo(&ctx, record).await,
+            kind @ (ActionKind::RollbackModel | ActionKind::BlockPrompt) => Err(not_yet(kind)),
         }
     }
 }

@@ -252,3 +252,181 @@ async fn enforce_encryption_without_an_identity_writes_nothing() {
     assert!(err.to_string().contains("managed identity"), "{err}");
     assert!(writes(&rest).is_empty());
 }
+
+// ---------------------------------------------------------------- disable-endpoint
+
+const ML_ID: &str = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers/Microsoft.MachineLearningServices/workspaces/my-aml-workspace/onlineEndpoints/testEndpointName";
+
+/// The `OnlineEndpoints_Get` example re-homed on [`ML_ID`], with a traffic split, access and
+/// a finished provisioning state (fields of the same 2024-04-01 schema).
+fn endpoint(traffic: Value, access: &str) -> Value {
+    let mut e = response("OnlineEndpointGet.json", "200");
+    e["id"] = json!(ML_ID);
+    e["name"] = json!("testEndpointName");
+    e["properties"]["traffic"] = traffic;
+    e["properties"]["publicNetworkAccess"] = json!(access);
+    e["properties"]["provisioningState"] = json!("Succeeded");
+    e
+}
+
+/// The `PUT` body the published `OnlineEndpoints_CreateOrUpdate` request has, with `traffic`
+/// and `publicNetworkAccess` as given.
+fn published_put(traffic: Value, access: &str) -> Value {
+    let mut b = example("OnlineEndpointCreateOrUpdate.json")["parameters"]["body"].clone();
+    b["properties"]["traffic"] = traffic;
+    b["properties"]["publicNetworkAccess"] = json!(access);
+    b
+}
+
+fn put_answer() -> Value {
+    let mut a = response("OnlineEndpointCreateOrUpdate.json", "201");
+    a["id"] = json!(ML_ID);
+    a
+}
+
+fn disable_step(id: &str, kind: ResourceKind) -> Step {
+    Step::new(
+        IncidentKind::PromptAttack,
+        ActionSpec::DisableEndpoint { endpoint: None },
+        ResourceRef::new(kind, id),
+    )
+}
+
+#[tokio::test]
+async fn disable_endpoint_takes_an_ml_endpoint_out_of_service_and_undoes() {
+    let split = json!({ "blue": 90, "green": 10 });
+    let off = json!({ "blue": 0, "green": 0 });
+    let before = endpoint(split.clone(), "Enabled");
+    let after = endpoint(off.clone(), "Disabled");
+    let routes = || {
+        vec![
+            Route::new(
+                "GET",
+                ML_ID,
+                vec![
+                    (200, before.clone()), // apply: read
+                    (200, after.clone()),  // apply: poll
+                    (200, after.clone()),  // repeat apply
+                    (200, after.clone()),  // undo: read
+                    (200, before.clone()), // undo: poll
+                    (200, before.clone()), // repeat undo
+                ],
+            ),
+            Route::new("PUT", ML_ID, vec![(201, put_answer())]),
+        ]
+    };
+    let step = disable_step(ML_ID, ResourceKind::ModelEndpoint);
+
+    let dry_rest = FixtureServer::start(routes()).await.unwrap();
+    let dry = step
+        .apply(&remediator(&dry_rest), Mode::DryRun)
+        .await
+        .unwrap();
+    assert!(dry.changed);
+    assert_eq!(calls(&dry_rest), [call("GET", ML_ID)]);
+    assert!(
+        dry.details[0].contains("blue=0%, green=0%")
+            && dry.details[0].contains("was blue=90%, green=10%")
+            && dry.details[0].contains("publicNetworkAccess to Disabled"),
+        "{:?}",
+        dry.details
+    );
+
+    let rest = FixtureServer::start(routes()).await.unwrap();
+    let r = remediator(&rest);
+    let applied = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(applied.changed);
+    assert_eq!(
+        calls(&rest),
+        [call("GET", ML_ID), call("PUT", ML_ID), call("GET", ML_ID)]
+    );
+    for req in rest.requests() {
+        assert_eq!(req.api_version().as_deref(), Some("2024-04-01"));
+    }
+    assert_eq!(
+        writes(&rest)[0].body,
+        published_put(off.clone(), "Disabled")
+    );
+    assert_eq!(
+        applied.prior_state,
+        json!({ "kind": "ml-endpoint", "endpoint_id": ML_ID, "traffic": split, "public_network_access": "Enabled" })
+    );
+
+    let again = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(!again.changed);
+    assert_eq!(writes(&rest).len(), 1);
+
+    let record = step.record(&applied);
+    let undone = r.undo(&record).await.unwrap();
+    assert!(undone.changed);
+    let w = writes(&rest);
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[1].body, published_put(split, "Enabled"));
+    assert!(!r.undo(&record).await.unwrap().changed);
+    assert_eq!(writes(&rest).len(), 2);
+}
+
+#[tokio::test]
+async fn disable_endpoint_stops_a_function_app_and_undo_starts_it() {
+    let running = response("GetWebApp.json", "200");
+    let site = running["id"].as_str().unwrap().to_string();
+    let mut stopped = running.clone();
+    stopped["properties"]["state"] = json!("Stopped");
+    let routes = || {
+        vec![
+            Route::new(
+                "GET",
+                site.clone(),
+                vec![
+                    (200, running.clone()),
+                    (200, stopped.clone()),
+                    (200, stopped.clone()),
+                    (200, stopped.clone()),
+                    (200, running.clone()),
+                    (200, running.clone()),
+                ],
+            ),
+            // WebApps_Stop / WebApps_Start answer 200 with no body (no published example).
+            Route::new("POST", format!("{site}/stop"), vec![(200, Value::Null)]),
+            Route::new("POST", format!("{site}/start"), vec![(200, Value::Null)]),
+        ]
+    };
+    let step = disable_step(&site, ResourceKind::Function);
+
+    let dry_rest = FixtureServer::start(routes()).await.unwrap();
+    let dry = step
+        .apply(&remediator(&dry_rest), Mode::DryRun)
+        .await
+        .unwrap();
+    assert!(dry.changed && dry.details[0].starts_with("would stop app"));
+    assert!(writes(&dry_rest).is_empty());
+
+    let rest = FixtureServer::start(routes()).await.unwrap();
+    let r = remediator(&rest);
+    let applied = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(applied.changed);
+    assert_eq!(
+        calls(&rest),
+        [
+            call("GET", &site),
+            call("POST", &format!("{site}/stop")),
+            call("GET", &site)
+        ]
+    );
+    for req in rest.requests() {
+        assert_eq!(req.api_version().as_deref(), Some("2023-12-01"));
+    }
+    assert_eq!(applied.prior_state["state"], "Running");
+    assert!(!step.apply(&r, Mode::Enforce).await.unwrap().changed);
+    let record = step.record(&applied);
+    assert!(r.undo(&record).await.unwrap().changed);
+    assert_eq!(
+        writes(&rest)
+            .iter()
+            .map(|w| w.path.clone())
+            .collect::<Vec<_>>(),
+        [format!("{site}/stop"), format!("{site}/start")]
+    );
+    assert!(!r.undo(&record).await.unwrap().changed);
+    assert_eq!(writes(&rest).len(), 2);
+}

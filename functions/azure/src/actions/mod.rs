@@ -16,8 +16,10 @@ use serde_json::Value;
 
 use crate::clients::AzureClients;
 
+pub mod disable_endpoint;
 pub mod enforce_encryption;
 pub mod lock_public_access;
+pub mod ml;
 pub mod notify;
 pub mod quarantine_data;
 pub mod rotate_secret;
