@@ -18,10 +18,7 @@ pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
         ActionKind::RotateSecret => actions::rotate_secret::required_permissions(),
         ActionKind::Notify => actions::notify::required_permissions(),
         ActionKind::DisableEndpoint => actions::disable_endpoint::required_permissions(),
-        ActionKind::RollbackModel => &[
-            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read",
-            "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write",
-        ],
+        ActionKind::RollbackModel => actions::rollback_model::required_permissions(),
         ActionKind::BlockPrompt => &[
             "Microsoft.CognitiveServices/accounts/ContentSafety/blocklists/write",
             "Microsoft.Network/frontdoorWebApplicationFirewallPolicies/write",
@@ -86,7 +83,8 @@ impl Remediator for AzureRemediator {
                 actions::enforce_encryption::apply(&ctx, request).await
             }
             ActionKind::DisableEndpoint => actions::disable_endpoint::apply(&ctx, request).await,
-            kind @ (ActionKind::RollbackModel | ActionKind::BlockPrompt) => Err(not_yet(kind)),
+            ActionKind::RollbackModel => actions::rollback_model::apply(&ctx, request).await,
+            kind @ ActionKind::BlockPrompt => Err(not_yet(kind)),
         }
     }
 
@@ -99,7 +97,8 @@ impl Remediator for AzureRemediator {
             ActionKind::Notify => actions::notify::undo(&ctx, record).await,
             ActionKind::EnforceEncryption => actions::enforce_encryption::undo(&ctx, record).await,
             ActionKind::DisableEndpoint => actions::disable_endpoint::undo(&ctx, record).await,
-            kind @ (ActionKind::RollbackModel | ActionKind::BlockPrompt) => Err(not_yet(kind)),
+            ActionKind::RollbackModel => actions::rollback_model::undo(&ctx, record).await,
+            kind @ ActionKind::BlockPrompt => Err(not_yet(kind)),
         }
     }
 }

@@ -430,3 +430,148 @@ async fn disable_endpoint_stops_a_function_app_and_undo_starts_it() {
     assert!(!r.undo(&record).await.unwrap().changed);
     assert_eq!(writes(&rest).len(), 2);
 }
+
+// ---------------------------------------------------------------- rollback-model
+
+/// The `OnlineDeployments_List` example, one entry per (name, createdAt), `nextLink` dropped.
+fn deployment_list(entries: &[(&str, &str)]) -> Value {
+    let mut list = response("OnlineDeploymentList.json", "200");
+    let template = list["value"][0].clone();
+    list["value"] = Value::Array(
+        entries
+            .iter()
+            .map(|(name, created)| {
+                let mut d = template.clone();
+                d["id"] = json!(format!("{ML_ID}/deployments/{name}"));
+                d["name"] = json!(name);
+                d["systemData"]["createdAt"] = json!(created);
+                d
+            })
+            .collect(),
+    );
+    if let Some(o) = list.as_object_mut() {
+        o.remove("nextLink");
+    }
+    list
+}
+
+#[tokio::test]
+async fn rollback_model_moves_traffic_to_the_previous_deployment_and_undoes() {
+    let live = json!({ "blue": 0, "green": 100 });
+    let back = json!({ "blue": 100, "green": 0 });
+    let before = endpoint(live.clone(), "Enabled");
+    let mut after = endpoint(back.clone(), "Enabled");
+    after["tags"] = json!({ "aiir-rollback-step": "step-1" });
+    let list = deployment_list(&[
+        ("red", "2019-12-01T00:00:00Z"),
+        ("blue", "2020-01-01T12:34:56.999Z"),
+        ("green", "2020-02-01T00:00:00Z"),
+    ]);
+    let deployments = format!("{ML_ID}/deployments");
+    let routes = || {
+        vec![
+            Route::new(
+                "GET",
+                ML_ID,
+                vec![
+                    (200, before.clone()), // apply: read
+                    (200, after.clone()),  // apply: poll
+                    (200, after.clone()),  // repeat apply (tagged by this step)
+                    (200, after.clone()),  // undo: read
+                    (200, before.clone()), // undo: poll
+                    (200, before.clone()), // repeat undo
+                ],
+            ),
+            Route::new("GET", deployments.clone(), vec![(200, list.clone())]),
+            Route::new("PUT", ML_ID, vec![(201, put_answer())]),
+        ]
+    };
+    let step = Step::new(
+        IncidentKind::ModelIntegrity,
+        ActionSpec::RollbackModel {
+            endpoint: None,
+            to: None,
+        },
+        ResourceRef::new(ResourceKind::ModelEndpoint, ML_ID),
+    );
+
+    let dry_rest = FixtureServer::start(routes()).await.unwrap();
+    let dry = step
+        .apply(&remediator(&dry_rest), Mode::DryRun)
+        .await
+        .unwrap();
+    assert!(dry.changed);
+    assert_eq!(
+        calls(&dry_rest),
+        [call("GET", ML_ID), call("GET", &deployments)]
+    );
+    assert!(
+        dry.details[0].contains("to blue (blue=100%, green=0%; was blue=0%, green=100%)"),
+        "{:?}",
+        dry.details
+    );
+
+    let rest = FixtureServer::start(routes()).await.unwrap();
+    let r = remediator(&rest);
+    let applied = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(applied.changed);
+    assert_eq!(
+        calls(&rest),
+        [
+            call("GET", ML_ID),
+            call("GET", &deployments),
+            call("PUT", ML_ID),
+            call("GET", ML_ID)
+        ]
+    );
+    for req in rest.requests() {
+        assert_eq!(req.api_version().as_deref(), Some("2024-04-01"));
+    }
+    let mut expect = published_put(back, "Enabled");
+    expect["tags"] = json!({ "aiir-rollback-step": "step-1" });
+    assert_eq!(writes(&rest)[0].body, expect);
+    assert_eq!(applied.prior_state["rolled_back_to"], "blue");
+    assert_eq!(applied.prior_state["traffic"], live);
+
+    // A repeat does not walk further back (blue → red): the step tag stops it.
+    let again = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(!again.changed, "{again:?}");
+    assert_eq!(writes(&rest).len(), 1);
+
+    let record = step.record(&applied);
+    assert!(r.undo(&record).await.unwrap().changed);
+    let w = writes(&rest);
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[1].body, published_put(live, "Enabled"));
+    assert!(!r.undo(&record).await.unwrap().changed);
+    assert_eq!(writes(&rest).len(), 2);
+}
+
+#[tokio::test]
+async fn rollback_model_to_an_unknown_deployment_writes_nothing() {
+    let rest = FixtureServer::start(vec![
+        Route::new(
+            "GET",
+            ML_ID,
+            vec![(200, endpoint(json!({ "green": 100 }), "Enabled"))],
+        ),
+        Route::new(
+            "GET",
+            format!("{ML_ID}/deployments"),
+            vec![(200, deployment_list(&[("green", "2020-02-01T00:00:00Z")]))],
+        ),
+    ])
+    .await
+    .unwrap();
+    let r = remediator(&rest);
+    for to in [None, Some("purple".to_string())] {
+        let step = Step::new(
+            IncidentKind::ModelIntegrity,
+            ActionSpec::RollbackModel { endpoint: None, to },
+            ResourceRef::new(ResourceKind::ModelEndpoint, ML_ID),
+        );
+        let err = step.apply(&r, Mode::Enforce).await.unwrap_err();
+        assert!(matches!(err, ActionError::NotFound(_)), "{err}");
+    }
+    assert!(writes(&rest).is_empty());
+}

@@ -22,6 +22,7 @@ pub mod lock_public_access;
 pub mod ml;
 pub mod notify;
 pub mod quarantine_data;
+pub mod rollback_model;
 pub mod rotate_secret;
 
 /// Resource Manager api-version for storage accounts (the fixtures are its examples).
