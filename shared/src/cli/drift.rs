@@ -139,6 +139,19 @@ pub fn run(cmd: DriftCommand) -> anyhow::Result<i32> {
     }
 }
 
+/// This process's CPU seconds (user + system) from /proc, for `--timings` (wall time on a
+/// shared machine measures the neighbours too). 0 where /proc is unavailable.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the ")" that closes the command name; utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
@@ -165,6 +178,7 @@ fn run_drift(
     timings: bool,
 ) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
+    let c0 = cpu_seconds();
     let rt = read_table(reference)?;
     let ct = read_table(current)?;
     let mut types = BTreeMap::new();
@@ -231,6 +245,7 @@ fn run_drift(
     let (cols, skipped) = pair_columns(&rt, &ct, &types, only)?;
     drop((rt, ct));
     let t1 = std::time::Instant::now();
+    let c1 = cpu_seconds();
     let mut results = Vec::with_capacity(cols.len());
     for c in &cols {
         results.push(column_drift(
@@ -244,9 +259,11 @@ fn run_drift(
     let report = summarise(results, opts.drift_share(), skipped);
     if timings {
         eprintln!(
-            "timings: parse_s={:.6} compute_s={:.6}",
+            "timings: parse_s={:.6} compute_s={:.6} cpu_parse_s={:.2} cpu_compute_s={:.2}",
             (t1 - t0).as_secs_f64(),
-            t1.elapsed().as_secs_f64()
+            t1.elapsed().as_secs_f64(),
+            c1 - c0,
+            cpu_seconds() - c1
         );
     }
     match format {
@@ -356,8 +373,10 @@ fn run_concept(
     timings: bool,
 ) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
+    let c0 = cpu_seconds();
     let values = read_values(input)?;
     let t1 = std::time::Instant::now();
+    let c1 = cpu_seconds();
     let params = parse_params(params)?;
     let mut st = match state {
         Some(p) if p.exists() => {
@@ -380,9 +399,11 @@ fn run_concept(
     let detections = st.detector.run(&values, st.seen);
     if timings {
         eprintln!(
-            "timings: parse_s={:.6} compute_s={:.6}",
+            "timings: parse_s={:.6} compute_s={:.6} cpu_parse_s={:.2} cpu_compute_s={:.2}",
             (t1 - t0).as_secs_f64(),
-            t1.elapsed().as_secs_f64()
+            t1.elapsed().as_secs_f64(),
+            c1 - c0,
+            cpu_seconds() - c1
         );
     }
     st.seen += values.len();

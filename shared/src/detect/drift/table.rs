@@ -162,6 +162,21 @@ pub enum Dtype {
     Str,
 }
 
+/// Cheap pre-check before `parse::<i64>()`: an optional sign then ASCII digits only.
+fn looks_int(s: &str) -> bool {
+    let b = s.as_bytes();
+    let d = if matches!(b.first(), Some(b'-' | b'+')) {
+        &b[1..]
+    } else {
+        b
+    };
+    !d.is_empty() && d.iter().all(u8::is_ascii_digit)
+}
+
+fn is_int(s: &str) -> bool {
+    looks_int(s) && s.parse::<i64>().is_ok()
+}
+
 fn is_nan_word(s: &str) -> bool {
     matches!(
         s.to_ascii_lowercase().as_str(),
@@ -176,7 +191,7 @@ pub fn dtype(cells: &[Option<&str>]) -> Dtype {
         match c {
             None => any_missing = true,
             Some(s) => {
-                if s.parse::<i64>().is_err() {
+                if !is_int(s) {
                     all_int = false;
                     if s.parse::<f64>().is_err() {
                         return Dtype::Str;
@@ -255,7 +270,7 @@ pub fn column_values(t: &Table, idx: usize, ctype: ColumnType) -> Result<Values,
             if is_nan_word(s) {
                 return Err(err(&format!("'{s}' is not a finite number")));
             }
-            if s.parse::<i64>().is_err() {
+            if integer && !is_int(s) {
                 integer = false;
             }
             let x: f64 = s

@@ -1,13 +1,13 @@
 //! Distances between empirical CDFs: normed Wasserstein and energy distance (scipy's
 //! `_cdf_distance` with p = 1 and p = 2).
-use crate::detect::drift::special::np_std;
+use crate::detect::drift::special::{np_std, sort_f64};
 
 /// ∫ |U - V|^p over the merged support, for p in {1, 2} (no final root).
 fn cdf_distance_pow(u: &[f64], v: &[f64], p: u8) -> f64 {
     let mut us = u.to_vec();
     let mut vs = v.to_vec();
-    us.sort_unstable_by(f64::total_cmp);
-    vs.sort_unstable_by(f64::total_cmp);
+    sort_f64(&mut us);
+    sort_f64(&mut vs);
     // Merge the two sorted samples (same order as sorting their concatenation).
     let mut all: Vec<f64> = Vec::with_capacity(us.len() + vs.len());
     let (mut i, mut j) = (0usize, 0usize);

@@ -335,7 +335,7 @@ fn sorted_pair(
 ) -> Result<(Vec<f64>, Vec<f64>), DriftError> {
     let mut a = need_num(test, reference)?.to_vec();
     let mut b = need_num(test, current)?.to_vec();
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
+    super::special::sort_f64(&mut a);
+    super::special::sort_f64(&mut b);
     Ok((a, b))
 }
