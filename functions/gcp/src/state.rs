@@ -194,22 +194,17 @@ impl StateStore for GcsStateStore {
                 return Ok(true);
             }
             // Present: live, or expired and not yet removed by the lifecycle rule.
-            match self.load(pk, sk).await? {
-                Some((stored, _)) if !stored.expired => return Ok(false),
-                Some((_, generation)) => {
-                    if self
-                        .write(
-                            pk,
-                            sk,
-                            Self::body(Some(value), None, ttl),
-                            Precondition::Generation(generation),
-                        )
-                        .await?
-                    {
-                        return Ok(true);
-                    }
+            if let Some((stored, generation)) = self.load(pk, sk).await? {
+                if !stored.expired {
+                    return Ok(false);
                 }
-                None => {}
+                let body = Self::body(Some(value), None, ttl);
+                if self
+                    .write(pk, sk, body, Precondition::Generation(generation))
+                    .await?
+                {
+                    return Ok(true);
+                }
             }
             Self::backoff(attempt).await;
         }
