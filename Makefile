@@ -15,15 +15,16 @@ CARGO := cargo
 # Each area brings its own targets (venvs, emulator tests, benches).
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help test drill lint fmt-check clippy unit package build
+.PHONY: help test drill lint fmt-check clippy unit build
 
 help:
 	@echo "make drill   breach simulations against local emulators (no cloud account)"
 	@echo "make test    fmt, clippy, unit tests, emulator and differential tests"
 	@echo "make package Lambda zip (cargo-lambda); make bench-coldstart, bench-drift, bench-prompt"
 
-## test: everything CI runs.
-test: lint unit $(TEST_TARGETS)
+## test: everything CI runs. Emulator suites install their emulator first (pinned, .tools/).
+TEST_SUITES := test-drift test-aws-emulator test-azure infra-check drill
+test: lint unit $(TEST_SUITES)
 	@echo "make test: all checks passed"
 
 lint: fmt-check clippy
@@ -34,8 +35,15 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
+# Tests that need no emulator (core engine, detectors, intake, AWS unit and least-privilege).
 unit:
-	$(CARGO) test --workspace --exclude aiir-e2e --locked
+	$(CARGO) test --locked -p aiir-core -p aiir-aws
+
+## drill: breach simulations end to end (AWS on moto), containment and undo verified.
+drill: venv-moto
+	$(CARGO) build --locked -p aiir-aws --bin aiir-aws -p aiir-e2e --bin aiir-drill
+	AIIR_MOTO_PYTHON=$(CURDIR)/$(MOTO_VENV)/bin/python AIIR_AWS_BIN=$(CARGO_TARGET_DIR)/debug/aiir-aws \
+		$(CARGO_TARGET_DIR)/debug/aiir-drill
 
 build:
 	$(CARGO) build --release --locked -p aiir-aws -p aiir-core
