@@ -7,9 +7,6 @@ use async_trait::async_trait;
 use crate::actions::{self, Ctx, WaitPolicy};
 use crate::clients::AzureClients;
 
-/// Actions not implemented on Azure yet: they fail clearly (and escalate) instead of guessing.
-const NOT_YET: &[&str] = &[];
-
 /// The Azure RBAC actions an action needs (the role definition is checked against this).
 pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
     match kind {
@@ -19,11 +16,7 @@ pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
         ActionKind::Notify => actions::notify::required_permissions(),
         ActionKind::DisableEndpoint => actions::disable_endpoint::required_permissions(),
         ActionKind::RollbackModel => actions::rollback_model::required_permissions(),
-        ActionKind::BlockPrompt => &[
-            "Microsoft.CognitiveServices/accounts/ContentSafety/blocklists/write",
-            "Microsoft.Network/frontdoorWebApplicationFirewallPolicies/write",
-            "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/write",
-        ],
+        ActionKind::BlockPrompt => actions::block_prompt::required_permissions(),
         ActionKind::EnforceEncryption => actions::enforce_encryption::required_permissions(),
     }
 }
@@ -59,13 +52,6 @@ impl AzureRemediator {
     }
 }
 
-fn not_yet(kind: ActionKind) -> ActionError {
-    let _ = NOT_YET;
-    ActionError::Unsupported(format!(
-        "{kind} is not implemented on Azure yet; nothing was changed"
-    ))
-}
-
 #[async_trait]
 impl Remediator for AzureRemediator {
     fn cloud(&self) -> Cloud {
@@ -84,7 +70,7 @@ impl Remediator for AzureRemediator {
             }
             ActionKind::DisableEndpoint => actions::disable_endpoint::apply(&ctx, request).await,
             ActionKind::RollbackModel => actions::rollback_model::apply(&ctx, request).await,
-            kind @ ActionKind::BlockPrompt => Err(not_yet(kind)),
+            ActionKind::BlockPrompt => actions::block_prompt::apply(&ctx, request).await,
         }
     }
 
@@ -98,7 +84,7 @@ impl Remediator for AzureRemediator {
             ActionKind::EnforceEncryption => actions::enforce_encryption::undo(&ctx, record).await,
             ActionKind::DisableEndpoint => actions::disable_endpoint::undo(&ctx, record).await,
             ActionKind::RollbackModel => actions::rollback_model::undo(&ctx, record).await,
-            kind @ ActionKind::BlockPrompt => Err(not_yet(kind)),
+            ActionKind::BlockPrompt => actions::block_prompt::undo(&ctx, record).await,
         }
     }
 }

@@ -575,3 +575,270 @@ async fn rollback_model_to_an_unknown_deployment_writes_nothing() {
     }
     assert!(writes(&rest).is_empty());
 }
+
+// ---------------------------------------------------------------- block-prompt
+
+const BLOCKLIST: &str =
+    "https://cs1.cognitiveservices.azure.com/contentsafety/text/blocklists/TestBlocklist";
+const BLOCKLIST_PATH: &str = "/contentsafety/text/blocklists/TestBlocklist";
+
+fn audience(r: &Recorded) -> String {
+    use base64::Engine;
+    let token = r
+        .authorization
+        .as_deref()
+        .unwrap_or_default()
+        .strip_prefix("Bearer ")
+        .expect("bearer token");
+    let payload = token.split('.').nth(1).expect("JWT-shaped");
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    claims["aud"].as_str().unwrap_or_default().to_string()
+}
+
+fn block_step(target: ResourceRef, ip_set: Option<&str>) -> Step {
+    Step::new(
+        IncidentKind::PromptAttack,
+        ActionSpec::BlockPrompt {
+            blocklist: BLOCKLIST.into(),
+            ip_set: ip_set.map(str::to_string),
+        },
+        target,
+    )
+}
+
+#[tokio::test]
+async fn block_prompt_adds_a_content_safety_blocklist_item_and_undo_removes_it() {
+    // The published list holds "hate" (9511969e…) and a regex; before the block it lacks "hate".
+    let with = response("ListTextBlocklistItems.json", "200");
+    let mut without = with.clone();
+    without["value"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|i| i["text"] != "hate");
+    let list = format!("{BLOCKLIST_PATH}/blocklistItems");
+    let add = format!("{BLOCKLIST_PATH}:addOrUpdateBlocklistItems");
+    let remove = format!("{BLOCKLIST_PATH}:removeBlocklistItems");
+    let routes = || {
+        vec![
+            Route::new(
+                "GET",
+                list.clone(),
+                vec![
+                    (200, without.clone()), // apply: read
+                    (200, with.clone()),    // apply: verify
+                    (200, with.clone()),    // repeat apply
+                    (200, with.clone()),    // undo: still listed?
+                    (200, without.clone()), // undo: verify
+                    (200, without.clone()), // repeat undo
+                ],
+            ),
+            Route::new(
+                "POST",
+                add.clone(),
+                vec![(200, response("AddOrUpdateBlocklistItems.json", "200"))],
+            ),
+            Route::new("POST", remove.clone(), vec![(204, Value::Null)]),
+        ]
+    };
+    let step = block_step(ResourceRef::new(ResourceKind::Prompt, "hate"), None);
+
+    let dry_rest = FixtureServer::start(routes()).await.unwrap();
+    let dry = step
+        .apply(&remediator(&dry_rest), Mode::DryRun)
+        .await
+        .unwrap();
+    assert!(dry.changed);
+    assert_eq!(calls(&dry_rest), [call("GET", &list)]);
+    assert!(
+        dry.details[0].starts_with("would add sha256:")
+            && dry.details[0].ends_with("to Content Safety blocklist TestBlocklist"),
+        "{:?}",
+        dry.details
+    );
+
+    let rest = FixtureServer::start(routes()).await.unwrap();
+    let r = remediator(&rest);
+    let applied = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(applied.changed);
+    assert_eq!(
+        calls(&rest),
+        [call("GET", &list), call("POST", &add), call("GET", &list)]
+    );
+    for req in rest.requests() {
+        assert_eq!(req.api_version().as_deref(), Some("2024-09-01"));
+        assert_eq!(audience(&req), "https://cognitiveservices.azure.com");
+    }
+    // The body has the published request's shape: blocklistItems[{description, text}].
+    let published = &example("AddOrUpdateBlocklistItems.json")["parameters"]["body"];
+    let sent = &writes(&rest)[0].body;
+    assert_eq!(
+        sent["blocklistItems"][0]["text"],
+        published["blocklistItems"][0]["text"]
+    );
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        keys(&sent["blocklistItems"][0]),
+        keys(&published["blocklistItems"][0])
+    );
+    assert_eq!(
+        applied.prior_state["item_id"],
+        "9511969e-f1e3-4604-9127-05ee16c509ec"
+    );
+    assert!(!format!("{:?}", applied.details).contains("hate"));
+
+    let again = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(!again.changed);
+    assert_eq!(writes(&rest).len(), 1);
+
+    let record = step.record(&applied);
+    assert!(r.undo(&record).await.unwrap().changed);
+    let w = writes(&rest);
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[1].path, remove);
+    // Exactly the published remove request.
+    assert_eq!(
+        w[1].body,
+        example("RemoveBlocklistItems.json")["parameters"]["body"]
+    );
+    assert!(!r.undo(&record).await.unwrap().changed);
+    assert_eq!(writes(&rest).len(), 2);
+}
+
+const POLICY_ID: &str = "/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/FrontDoorWebApplicationFirewallPolicies/Policy1";
+
+#[tokio::test]
+async fn block_prompt_adds_the_caller_to_a_front_door_waf_rule_and_undo_removes_it() {
+    let before = response("WafPolicyGet.json", "200");
+    let ours = json!({
+        "name": "aiirBlockedCallers",
+        "priority": 3,
+        "enabledState": "Enabled",
+        "ruleType": "MatchRule",
+        "matchConditions": [{
+            "matchVariable": "RemoteAddr",
+            "operator": "IPMatch",
+            "negateCondition": false,
+            "matchValue": ["203.0.113.7"],
+        }],
+        "action": "Block",
+    });
+    let mut after = before.clone();
+    after["properties"]["customRules"]["rules"]
+        .as_array_mut()
+        .unwrap()
+        .push(ours.clone());
+    let routes = || {
+        vec![
+            Route::new(
+                "GET",
+                POLICY_ID,
+                vec![
+                    (200, before.clone()),
+                    (200, after.clone()),
+                    (200, after.clone()),
+                    (200, after.clone()),
+                    (200, before.clone()),
+                    (200, before.clone()),
+                ],
+            ),
+            Route::new("PUT", POLICY_ID, vec![(200, after.clone())]),
+        ]
+    };
+    let step = block_step(
+        ResourceRef::new(ResourceKind::Caller, "203.0.113.7"),
+        Some(POLICY_ID),
+    );
+
+    let dry_rest = FixtureServer::start(routes()).await.unwrap();
+    let dry = step
+        .apply(&remediator(&dry_rest), Mode::DryRun)
+        .await
+        .unwrap();
+    assert!(dry.changed);
+    assert_eq!(calls(&dry_rest), [call("GET", POLICY_ID)]);
+    assert!(
+        dry.details[0].starts_with(
+            "would create WAF rule aiirBlockedCallers (priority 3, Block RemoteAddr IPMatch 203.0.113.7)"
+        ),
+        "{:?}",
+        dry.details
+    );
+
+    let rest = FixtureServer::start(routes()).await.unwrap();
+    let r = remediator(&rest);
+    let applied = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(applied.changed);
+    assert_eq!(
+        calls(&rest),
+        [
+            call("GET", POLICY_ID),
+            call("PUT", POLICY_ID),
+            call("GET", POLICY_ID)
+        ]
+    );
+    for req in rest.requests() {
+        assert_eq!(req.api_version().as_deref(), Some("2024-02-01"));
+        assert_eq!(audience(&req), "https://management.azure.com");
+    }
+    // The policy as read, read-only fields dropped, with aiir's rule appended.
+    let expected = |rules: Value| {
+        let mut b = before.clone();
+        for k in ["id", "name", "type"] {
+            b.as_object_mut().unwrap().remove(k);
+        }
+        let p = b["properties"].as_object_mut().unwrap();
+        for k in [
+            "provisioningState",
+            "resourceState",
+            "frontendEndpointLinks",
+            "securityPolicyLinks",
+        ] {
+            p.remove(k);
+        }
+        b["properties"]["customRules"]["rules"] = rules;
+        b
+    };
+    let mut with_ours = before["properties"]["customRules"]["rules"].clone();
+    with_ours.as_array_mut().unwrap().push(ours);
+    assert_eq!(writes(&rest)[0].body, expected(with_ours));
+    assert_eq!(
+        applied.prior_state,
+        json!({ "kind": "waf-address", "policy_id": POLICY_ID, "address": "203.0.113.7", "rule_existed": false })
+    );
+
+    assert!(!step.apply(&r, Mode::Enforce).await.unwrap().changed);
+    assert_eq!(writes(&rest).len(), 1);
+
+    let record = step.record(&applied);
+    assert!(r.undo(&record).await.unwrap().changed);
+    let w = writes(&rest);
+    assert_eq!(w.len(), 2);
+    assert_eq!(
+        w[1].body,
+        expected(before["properties"]["customRules"]["rules"].clone())
+    );
+    assert!(!r.undo(&record).await.unwrap().changed);
+    assert_eq!(writes(&rest).len(), 2);
+}
+
+#[tokio::test]
+async fn block_prompt_rejects_callers_without_a_policy_and_bad_addresses() {
+    let rest = FixtureServer::start(vec![]).await.unwrap();
+    let r = remediator(&rest);
+    for step in [
+        block_step(ResourceRef::new(ResourceKind::Caller, "203.0.113.7"), None),
+        block_step(
+            ResourceRef::new(ResourceKind::Caller, "not-an-ip"),
+            Some(POLICY_ID),
+        ),
+    ] {
+        let err = step.apply(&r, Mode::Enforce).await.unwrap_err();
+        assert!(matches!(err, ActionError::Invalid(_)), "{err}");
+    }
+    assert!(rest.requests().is_empty());
+}

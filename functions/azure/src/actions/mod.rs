@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::clients::AzureClients;
 
+pub mod block_prompt;
 pub mod disable_endpoint;
 pub mod enforce_encryption;
 pub mod lock_public_access;
