@@ -842,3 +842,81 @@ async fn block_prompt_rejects_callers_without_a_policy_and_bad_addresses() {
     }
     assert!(rest.requests().is_empty());
 }
+
+const AGW_POLICY_ID: &str = "/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies/Policy1";
+
+#[tokio::test]
+async fn block_prompt_adds_the_caller_to_an_application_gateway_waf_rule_and_undoes() {
+    let before = response("ApplicationGatewayWafPolicyGet.json", "200");
+    let ours = json!({
+        "name": "aiirBlockedCallers",
+        "priority": 5,
+        "state": "Enabled",
+        "ruleType": "MatchRule",
+        "matchConditions": [{
+            "matchVariables": [{ "variableName": "RemoteAddr" }],
+            "operator": "IPMatch",
+            "negationConditon": false,
+            "matchValues": ["2001:db8::7"],
+        }],
+        "action": "Block",
+    });
+    let mut after = before.clone();
+    after["properties"]["customRules"]
+        .as_array_mut()
+        .unwrap()
+        .push(ours.clone());
+    let rest = FixtureServer::start(vec![
+        Route::new(
+            "GET",
+            AGW_POLICY_ID,
+            vec![
+                (200, before.clone()),
+                (200, after.clone()),
+                (200, after.clone()),
+                (200, after.clone()),
+                (200, before.clone()),
+            ],
+        ),
+        Route::new("PUT", AGW_POLICY_ID, vec![(200, after.clone())]),
+    ])
+    .await
+    .unwrap();
+    let r = remediator(&rest);
+    let step = block_step(
+        ResourceRef::new(ResourceKind::Caller, "2001:db8::7"),
+        Some(AGW_POLICY_ID),
+    );
+    let applied = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(applied.changed);
+    for req in rest.requests() {
+        assert_eq!(req.api_version().as_deref(), Some("2024-05-01"));
+    }
+    let expected = |rules: Value| {
+        let mut b = before.clone();
+        for k in ["id", "name", "type"] {
+            b.as_object_mut().unwrap().remove(k);
+        }
+        let p = b["properties"].as_object_mut().unwrap();
+        for k in [
+            "provisioningState",
+            "resourceState",
+            "applicationGatewayForContainers",
+        ] {
+            p.remove(k);
+        }
+        b["properties"]["customRules"] = rules;
+        b
+    };
+    let mut with_ours = before["properties"]["customRules"].clone();
+    with_ours.as_array_mut().unwrap().push(ours);
+    assert_eq!(writes(&rest)[0].body, expected(with_ours));
+    assert!(!step.apply(&r, Mode::Enforce).await.unwrap().changed);
+    assert!(r.undo(&step.record(&applied)).await.unwrap().changed);
+    let w = writes(&rest);
+    assert_eq!(w.len(), 2);
+    assert_eq!(
+        w[1].body,
+        expected(before["properties"]["customRules"].clone())
+    );
+}

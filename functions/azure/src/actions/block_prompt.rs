@@ -504,6 +504,7 @@ fn put_body(waf: Waf, read: &Value, rules: Vec<Value>) -> Value {
             "applicationGateways",
             "httpListeners",
             "pathBasedRules",
+            "applicationGatewayForContainers",
         ] {
             p.remove(k);
         }
