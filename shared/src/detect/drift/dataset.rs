@@ -18,20 +18,35 @@ pub fn distinct_capped(a: &Values, b: Option<&Values>, limit: usize) -> usize {
         }
         (Values::Num { values: x, .. }, None) => distinct_num(x.iter(), limit),
         _ => {
-            let mut v: Vec<String> = Vec::new();
-            let strs = |vals: &Values| -> Vec<String> {
+            // Strings (or a string/number mix): a capped set, stopping past `limit`.
+            let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+            let mut add = |vals: &Values| -> bool {
                 match vals {
-                    Values::Str { values } => values.clone(),
-                    Values::Num { values, .. } => values.iter().map(|x| x.to_string()).collect(),
+                    Values::Str { values } => {
+                        for v in values {
+                            if !seen.contains(v.as_str()) {
+                                seen.insert(v.clone());
+                                if seen.len() > limit {
+                                    return true;
+                                }
+                            }
+                        }
+                    }
+                    Values::Num { values, .. } => {
+                        for x in values {
+                            seen.insert(x.to_string());
+                            if seen.len() > limit {
+                                return true;
+                            }
+                        }
+                    }
                 }
+                false
             };
-            v.extend(strs(a));
-            if let Some(b) = b {
-                v.extend(strs(b));
+            if add(a) || b.is_some_and(&mut add) {
+                return limit + 1;
             }
-            v.sort();
-            v.dedup();
-            v.len().min(limit + 1)
+            seen.len()
         }
     }
 }

@@ -8,23 +8,25 @@ fn cdf_distance_pow(u: &[f64], v: &[f64], p: u8) -> f64 {
     let mut vs = v.to_vec();
     sort_f64(&mut us);
     sort_f64(&mut vs);
-    // Merge the two sorted samples (same order as sorting their concatenation).
-    let mut all: Vec<f64> = Vec::with_capacity(us.len() + vs.len());
-    let (mut i, mut j) = (0usize, 0usize);
-    while i < us.len() || j < vs.len() {
-        if j >= vs.len() || (i < us.len() && us[i].total_cmp(&vs[j]).is_le()) {
-            all.push(us[i]);
-            i += 1;
-        } else {
-            all.push(vs[j]);
-            j += 1;
-        }
-    }
+    // Walk the merged support (the sorted concatenation) without materialising it: at each
+    // point x_k the CDFs count values <= x_k, times the gap to the next point.
     let (nu, nv) = (us.len() as f64, vs.len() as f64);
-    let (mut iu, mut iv) = (0usize, 0usize);
+    let total = us.len() + vs.len();
+    let (mut i, mut j) = (0usize, 0usize); // merge cursors
+    let (mut iu, mut iv) = (0usize, 0usize); // CDF counts
     let mut sum = 0.0;
-    for w in all.windows(2) {
-        let x = w[0];
+    let next = |i: &mut usize, j: &mut usize| -> f64 {
+        if *j >= vs.len() || (*i < us.len() && us[*i].total_cmp(&vs[*j]).is_le()) {
+            *i += 1;
+            us[*i - 1]
+        } else {
+            *j += 1;
+            vs[*j - 1]
+        }
+    };
+    let mut x = next(&mut i, &mut j);
+    for _ in 1..total {
+        let y = next(&mut i, &mut j);
         while iu < us.len() && us[iu] <= x {
             iu += 1;
         }
@@ -32,8 +34,9 @@ fn cdf_distance_pow(u: &[f64], v: &[f64], p: u8) -> f64 {
             iv += 1;
         }
         let d = (iu as f64 / nu - iv as f64 / nv).abs();
-        let delta = w[1] - w[0];
+        let delta = y - x;
         sum += if p == 1 { d * delta } else { d * d * delta };
+        x = y;
     }
     sum
 }
