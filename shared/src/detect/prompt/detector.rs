@@ -66,6 +66,12 @@ pub struct PromptDetector {
     pub threshold: f64,
 }
 
+/// Log-odds of a probability threshold.
+fn logit(p: f64) -> f32 {
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
+    (p / (1.0 - p)).ln() as f32
+}
+
 /// Hex SHA-256 of normalised text.
 pub fn signature(normalised: &str) -> String {
     hex::encode(Sha256::digest(normalised.as_bytes()))
@@ -101,12 +107,6 @@ impl PromptDetector {
             .split('\n')
             .map(|part| self.model.logit(part))
             .fold(f32::NEG_INFINITY, f32::max);
-        let squashed: String = n.main().chars().filter(|c| c.is_alphanumeric()).collect();
-        let similarity = if self.known.is_empty() || squashed.len() < 20 {
-            0.0
-        } else {
-            self.known.best(&MinHash::of(&squashed))
-        };
         let mut reasons = Vec::new();
         let mut z = model_logit;
         let model_score = sigmoid(model_logit);
@@ -123,15 +123,32 @@ impl PromptDetector {
             }
         }
         z += cats.iter().map(|c| c.1).sum::<f32>().min(RULE_CAP);
-        if similarity >= SIM_FLOOR {
-            z += SIM_GAIN * (similarity - SIM_FLOOR);
-            reasons.push(format!("similar-to-known-attack:{similarity:.2}"));
-        }
         let hidden = n.flags.tag_chars > 0 || n.flags.bidi > 0;
         if hidden {
             z += HIDDEN_BOOST;
         }
-        if rules.is_empty() && similarity < SIM_FLOOR && !hidden {
+        let model_only = rules.is_empty() && !hidden;
+        // Known-attack similarity can only raise the score, by at most `SIM_GAIN * (1 -
+        // SIM_FLOOR)` plus the model-only penalty it lifts: it is computed only when that could
+        // change the decision (the other layers are undecided).
+        let cut = logit(self.threshold);
+        let base = z - if model_only { MODEL_ONLY_PENALTY } else { 0.0 };
+        let reach = SIM_GAIN * (1.0 - SIM_FLOOR) + MODEL_ONLY_PENALTY;
+        let similarity = if self.known.is_empty() || base >= cut || base + reach < cut {
+            0.0
+        } else {
+            let (sig, len) = MinHash::of_alnum(n.main());
+            if len < 20 {
+                0.0
+            } else {
+                self.known.best(&sig)
+            }
+        };
+        if similarity >= SIM_FLOOR {
+            z += SIM_GAIN * (similarity - SIM_FLOOR);
+            reasons.push(format!("similar-to-known-attack:{similarity:.2}"));
+        }
+        if model_only && similarity < SIM_FLOOR {
             z -= MODEL_ONLY_PENALTY;
         }
         for (what, hit) in [

@@ -32,26 +32,29 @@ fn word_hash(w: &[u8]) -> u64 {
     mix(h ^ w.len() as u64)
 }
 
-/// Calls `emit(bucket, sign)` for every feature of `text`; returns how many were emitted.
+/// Calls `emit(hash)` for every feature of `text` (bucket = low bits, sign = top bit); returns
+/// how many were emitted. One pass over the bytes, no allocation.
 #[inline]
-pub fn for_each_feature(text: &str, bits: u8, mut emit: impl FnMut(usize, f32)) -> usize {
-    let mask = (1u64 << bits) - 1;
+pub fn for_each_hash(text: &str, mut emit: impl FnMut(u64)) -> usize {
     let b = text.as_bytes();
     let mut n = 0usize;
-    let mut put = |h: u64, n: &mut usize| {
-        let sign = if h >> 63 == 1 { -1.0 } else { 1.0 };
-        emit((h & mask) as usize, sign);
-        *n += 1;
-    };
-    // Words.
+    // Words: runs of ASCII alphanumerics, apostrophes and non-ASCII bytes.
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80 || c == b'\'';
     let mut prev: u64 = 0x51;
-    for w in b
-        .split(|c| !(c.is_ascii_alphanumeric() || *c >= 0x80 || *c == b'\''))
-        .filter(|w| !w.is_empty())
-    {
-        let h = word_hash(w);
-        put(mix(h ^ 0x1111), &mut n);
-        put(mix(h.wrapping_add(prev.wrapping_mul(K1)) ^ 0x2222), &mut n);
+    let mut i = 0;
+    while i < b.len() {
+        if !is_word(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_word(b[i]) {
+            i += 1;
+        }
+        let h = word_hash(&b[start..i]);
+        emit(mix(h ^ 0x1111));
+        emit(mix(h.wrapping_add(prev.wrapping_mul(K1)) ^ 0x2222));
+        n += 2;
         prev = h;
     }
     // Byte n-grams over a sliding 8-byte window, space-padded at both ends.
@@ -60,17 +63,33 @@ pub fn for_each_feature(text: &str, bits: u8, mut emit: impl FnMut(usize, f32)) 
     for &c in b.iter().chain(std::iter::once(&b' ')) {
         win = (win << 8) | c as u64;
         filled += 1;
-        if filled >= 3 {
-            put(mix((win & 0xFF_FFFF).wrapping_mul(K1) ^ 3), &mut n);
-        }
-        if filled >= 4 {
-            put(mix((win & 0xFFFF_FFFF).wrapping_mul(K1) ^ 4), &mut n);
-        }
         if filled >= 5 {
-            put(mix((win & 0xFF_FFFF_FFFF).wrapping_mul(K1) ^ 5), &mut n);
+            emit(mix((win & 0xFF_FFFF).wrapping_mul(K1) ^ 3));
+            emit(mix((win & 0xFFFF_FFFF).wrapping_mul(K1) ^ 4));
+            emit(mix((win & 0xFF_FFFF_FFFF).wrapping_mul(K1) ^ 5));
+            n += 3;
+        } else {
+            if filled >= 3 {
+                emit(mix((win & 0xFF_FFFF).wrapping_mul(K1) ^ 3));
+                n += 1;
+            }
+            if filled >= 4 {
+                emit(mix((win & 0xFFFF_FFFF).wrapping_mul(K1) ^ 4));
+                n += 1;
+            }
         }
     }
     n
+}
+
+/// Calls `emit(bucket, sign)` for every feature of `text`; returns how many were emitted.
+#[inline]
+pub fn for_each_feature(text: &str, bits: u8, mut emit: impl FnMut(usize, f32)) -> usize {
+    let mask = (1u64 << bits) - 1;
+    for_each_hash(text, |h| {
+        let sign = if h >> 63 == 1 { -1.0 } else { 1.0 };
+        emit((h & mask) as usize, sign)
+    })
 }
 
 /// A sparse feature vector: sorted unique buckets with their (normalised) values.

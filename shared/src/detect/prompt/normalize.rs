@@ -82,9 +82,9 @@ pub fn normalize(input: &str) -> Normalized {
     let main_len = text.len();
 
     let mut budget = MAX_DECODED.min(input.len().saturating_mul(2).max(256));
-    let mut layer = vec![cleaned.into_owned()];
+    let mut layer = vec![cleaned];
     for _ in 0..MAX_DECODE_DEPTH {
-        let mut next = Vec::new();
+        let mut next: Vec<std::borrow::Cow<str>> = Vec::new();
         for src in &layer {
             for (kind, decoded) in decode_payloads(src) {
                 if decoded.len() > budget {
@@ -96,7 +96,7 @@ pub fn normalize(input: &str) -> Normalized {
                 let cleaned = clean(&decoded, &mut flags).into_owned();
                 text.push('\n');
                 fold_into(&cleaned, &mut text, &mut flags);
-                next.push(cleaned);
+                next.push(std::borrow::Cow::Owned(cleaned));
             }
         }
         if next.is_empty() || budget == 0 {
@@ -134,7 +134,19 @@ fn clean<'a>(s: &'a str, flags: &mut Flags) -> std::borrow::Cow<'a, str> {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut rest = s;
+    while !rest.is_empty() {
+        // Copy the plain ASCII run in one go, then handle one special character.
+        let plain = rest
+            .bytes()
+            .position(|b| !((0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r')))
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..plain]);
+        rest = &rest[plain..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        rest = &rest[c.len_utf8()..];
         if is_bidi(c) {
             flags.bidi += 1;
         } else if ('\u{E0000}'..='\u{E007F}').contains(&c) {
@@ -214,6 +226,114 @@ fn unleet(b: u8) -> u8 {
 
 /// Stage 2: lower-case, fold homoglyphs, collapse whitespace, join spaced letters, fold leet.
 fn fold_into(s: &str, out: &mut String, flags: &mut Flags) {
+    if s.is_ascii() {
+        fold_words(s.split([' ', '\t', '\n', '\r']), true, out, flags)
+    } else {
+        fold_words(s.split(char::is_whitespace), mostly_latin(s), out, flags)
+    }
+}
+
+/// Fold other-script look-alikes everywhere when the text is mostly Latin, otherwise only in
+/// mixed-script words, so Russian or Greek prose is left intact.
+fn mostly_latin(s: &str) -> bool {
+    let (mut latin, mut other) = (0usize, 0usize);
+    for c in s.chars().filter(|c| c.is_alphabetic()) {
+        if c.is_ascii_alphabetic() {
+            latin += 1
+        } else if confusable(c.to_lowercase().next().unwrap_or(c)).is_some() {
+            other += 1
+        }
+    }
+    latin >= other
+}
+
+/// Stage 2 in one pass over the words, without a word list: each word is written lower-cased
+/// straight into `out`, and a run of >= 3 single-letter words is closed up afterwards.
+fn fold_words<'a>(
+    words: impl Iterator<Item = &'a str>,
+    mostly_latin: bool,
+    out: &mut String,
+    flags: &mut Flags,
+) {
+    let start_len = out.len();
+    // Start (in `out`) and length of the current run of single-letter words.
+    let (mut run_start, mut run_len) = (0usize, 0usize);
+    let close_run = |out: &mut String, run_start: usize, run_len: usize, flags: &mut Flags| {
+        if run_len >= 3 {
+            // "a b c" (single characters, single spaces) -> "abc".
+            let joined: String = out[run_start..].chars().step_by(2).collect();
+            out.truncate(run_start);
+            out.push_str(&joined);
+            flags.spaced_runs += 1;
+        }
+    };
+    let mut owned = String::new();
+    for raw in words {
+        if raw.is_empty() {
+            continue;
+        }
+        let w: &str = if raw.is_ascii() {
+            if raw.bytes().any(is_leet) {
+                owned.clear();
+                owned.push_str(raw);
+                owned.make_ascii_lowercase();
+                fold_leet(&mut owned, flags);
+                &owned
+            } else {
+                raw
+            }
+        } else {
+            owned.clear();
+            let mixed = mostly_latin || raw.chars().any(|c| c.is_ascii_alphabetic());
+            for c in raw.chars().flat_map(char::to_lowercase) {
+                match confusable(c).filter(|_| mixed) {
+                    Some(l) => {
+                        flags.homoglyphs += 1;
+                        owned.push(l)
+                    }
+                    None => owned.push(c),
+                }
+            }
+            fold_leet(&mut owned, flags);
+            &owned
+        };
+        let mut chars = w.chars();
+        let single = matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphanumeric());
+        if single {
+            if run_len == 0 {
+                if out.len() > start_len {
+                    out.push(' ');
+                }
+                run_start = out.len();
+            } else {
+                out.push(' ');
+            }
+        } else {
+            close_run(out, run_start, run_len, flags);
+            run_len = 0;
+            if out.len() > start_len {
+                out.push(' ');
+            }
+        }
+        let at = out.len();
+        match join_separated(w).filter(|_| !single) {
+            Some(joined) => {
+                flags.spaced_runs += 1;
+                out.push_str(&joined);
+            }
+            None => out.push_str(w),
+        }
+        out[at..].make_ascii_lowercase();
+        if single {
+            run_len += 1;
+        }
+    }
+    close_run(out, run_start, run_len, flags);
+}
+
+/// The word-list implementation [`fold_words`] replaced, kept as the reference in tests.
+#[cfg(test)]
+fn fold_general(s: &str, out: &mut String, flags: &mut Flags) {
     // Fold other-script look-alikes everywhere when the text is mostly Latin, otherwise only in
     // mixed-script words, so Russian or Greek prose is left intact.
     let mostly_latin = s.is_ascii() || {
@@ -394,7 +514,7 @@ fn decode_payloads(s: &str) -> Vec<(&'static str, String)> {
             out.push(("hex", t));
         }
     }
-    if count_percent(b) >= 3 {
+    if b.contains(&b'%') && count_percent(b) >= 3 {
         if let Some(t) = percent_decode(s) {
             out.push(("url", t));
         }
@@ -574,6 +694,16 @@ const COMMON: &[&str] = &[
     "password",
 ];
 
+fn is_common(w: &str) -> bool {
+    let mut buf = [0u8; 12];
+    let b = &mut buf[..w.len()];
+    b.copy_from_slice(w.as_bytes());
+    b.make_ascii_lowercase();
+    COMMON
+        .iter()
+        .any(|c| c.len() == b.len() && c.as_bytes() == b)
+}
+
 fn common_ratio(s: &str) -> (usize, usize) {
     let mut words = 0;
     let mut common = 0;
@@ -582,7 +712,7 @@ fn common_ratio(s: &str) -> (usize, usize) {
         .filter(|w| !w.is_empty())
     {
         words += 1;
-        if w.len() <= 12 && COMMON.iter().any(|c| c.eq_ignore_ascii_case(w)) {
+        if w.len() <= 12 && is_common(w) {
             common += 1;
         }
         // A sample is enough to tell English from rot13.
@@ -635,6 +765,48 @@ mod tests {
             "gpt4 base64 2024 v1.2"
         );
         assert_eq!(normalize("Привет мир").main(), "привет мир");
+    }
+
+    #[test]
+    fn one_pass_fold_matches_the_word_list_fold() {
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data/prompts/");
+        let mut texts: Vec<String> = [
+            "a b c d",
+            "x  Y z!",
+            "i g n o r e  a l l",
+            "A b",
+            "1 2 3 go",
+            "h3ll0 w0rld!",
+            "i.g.n.o.r.e I-G-N-O-R-E it",
+            "tab\tsep\nnew\rline",
+            "  lead and trail  ",
+            "i|g|n|o|r|e",
+            "a b c de f g h",
+            "$ @ | x",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for f in [
+            "aiir_handmade.jsonl",
+            "promptshield.jsonl",
+            "jackhhao_jailbreak.jsonl",
+        ] {
+            let src = std::fs::read_to_string(format!("{data}{f}")).unwrap();
+            for l in src.lines() {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                texts.push(v["text"].as_str().unwrap_or_default().to_string());
+            }
+        }
+        texts.push("Ｉgnоrе  ａll \u{3000} 忽 略 之 前 привет мир αβγ 1gnоrе".into());
+        for t in &texts {
+            let t = clean(t, &mut Flags::default());
+            let (mut a, mut b) = (String::new(), String::new());
+            let (mut fa, mut fb) = (Flags::default(), Flags::default());
+            fold_into(&t, &mut a, &mut fa);
+            fold_general(&t, &mut b, &mut fb);
+            assert_eq!((a, fa), (b, fb), "{t}");
+        }
     }
 
     #[test]

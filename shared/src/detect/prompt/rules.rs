@@ -1,7 +1,9 @@
 //! The versioned prompt-injection rule set (`shared/data/rules/prompt_injection.toml`),
 //! matched with one Aho-Corasick automaton over literal phrases (plus a second one over the
 //! letters-only "squashed" text, which defeats spacing tricks) and regexes gated by anchors.
-use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -49,18 +51,27 @@ pub struct RuleHit {
 pub struct RuleSet {
     pub version: String,
     rules: Vec<RuleDef>,
-    /// Phrase automaton over the normalised text: pattern index → rule index.
+    /// One automaton over the normalised text for phrases and anchors together (one pass):
+    /// pattern index → what it stands for.
     phrases: AhoCorasick,
+    targets: Vec<Vec<Target>>,
     phrase_rule: Vec<usize>,
     /// Whether a phrase needs a word boundary on each side.
     phrase_bounds: Vec<(bool, bool)>,
     squashed: AhoCorasick,
     squashed_rule: Vec<usize>,
-    anchors: AhoCorasick,
-    anchor_rule: Vec<usize>,
     /// Compiled on first use (anchors rarely fire), which keeps cold start short.
     regexes: Vec<std::sync::OnceLock<Vec<Regex>>>,
     sources: Vec<Vec<String>>,
+}
+
+/// What a pattern of the combined automaton stands for.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// Phrase index (into `phrase_rule` / `phrase_bounds`).
+    Phrase(usize),
+    /// Anchor of the rule with this index.
+    Anchor(usize),
 }
 
 fn compile(id: &str, pats: &[String]) -> Result<Vec<Regex>, PromptError> {
@@ -155,18 +166,40 @@ impl RuleSet {
         let build = |pats: &[String]| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(pats)
                 .map_err(|e| PromptError::Rules(format!("automaton: {e}")))
         };
+        // Phrases and anchors share one automaton; identical strings share one pattern.
+        let mut all: Vec<String> = Vec::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let items = phrases
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| (p, Target::Phrase(pi)))
+            .chain(
+                anchors
+                    .iter()
+                    .zip(&anchor_rule)
+                    .map(|(a, &ri)| (a, Target::Anchor(ri))),
+            );
+        for (pat, t) in items {
+            let id = *seen.entry(pat.clone()).or_insert_with(|| {
+                all.push(pat.clone());
+                targets.push(Vec::new());
+                all.len() - 1
+            });
+            targets[id].push(t);
+        }
         Ok(Self {
             version: file.version,
-            phrases: build(&phrases)?,
+            phrases: build(&all)?,
+            targets,
             phrase_rule,
             phrase_bounds,
             squashed: build(&squashed)?,
             squashed_rule,
-            anchors: build(&anchors)?,
-            anchor_rule,
             regexes,
             sources,
             rules: file.rules,
@@ -185,20 +218,29 @@ impl RuleSet {
     pub fn scan(&self, text: &str) -> Vec<RuleHit> {
         let mut fired: Vec<Option<String>> = vec![None; self.rules.len()];
         let mut any = false;
+        let mut gated = vec![false; self.rules.len()];
         for m in self.phrases.find_overlapping_iter(text) {
-            let pi = m.pattern().as_usize();
-            let ri = self.phrase_rule[pi];
-            if fired[ri].is_some() {
-                continue;
+            for &t in &self.targets[m.pattern().as_usize()] {
+                let pi = match t {
+                    Target::Anchor(ri) => {
+                        gated[ri] = true;
+                        continue;
+                    }
+                    Target::Phrase(pi) => pi,
+                };
+                let ri = self.phrase_rule[pi];
+                if fired[ri].is_some() {
+                    continue;
+                }
+                let (lb, rb) = self.phrase_bounds[pi];
+                let before = text[..m.start()].chars().next_back();
+                let after = text[m.end()..].chars().next();
+                if (lb && is_word(before)) || (rb && is_word(after)) {
+                    continue;
+                }
+                fired[ri] = Some(cut(&text[m.start()..], 80.min(m.end() - m.start())));
+                any = true;
             }
-            let (lb, rb) = self.phrase_bounds[pi];
-            let before = text[..m.start()].chars().next_back();
-            let after = text[m.end()..].chars().next();
-            if (lb && is_word(before)) || (rb && is_word(after)) {
-                continue;
-            }
-            fired[ri] = Some(cut(&text[m.start()..], 80.min(m.end() - m.start())));
-            any = true;
         }
         // The letters-only pass only matters for punctuation-split text (`ig-nore all_prev`) or
         // words run together (joined spaced letters `ignoreallprevious`).
@@ -221,10 +263,6 @@ impl RuleSet {
                     any = true;
                 }
             }
-        }
-        let mut gated = vec![false; self.rules.len()];
-        for m in self.anchors.find_overlapping_iter(text) {
-            gated[self.anchor_rule[m.pattern().as_usize()]] = true;
         }
         for (ri, cell) in self.regexes.iter().enumerate() {
             if !gated[ri] || fired[ri].is_some() {

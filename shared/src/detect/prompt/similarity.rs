@@ -40,6 +40,55 @@ impl MinHash {
         }
         // Densify: an empty slot borrows the next non-empty one (rotation), so sparse texts
         // still compare sensibly.
+        let mut m = MinHash(sig);
+        m.densify();
+        m
+    }
+
+    /// Signature of the alphanumeric characters of `text` only: the same as
+    /// `MinHash::of(&squashed)` with `squashed` = `text` without non-alphanumerics, without
+    /// building that string. Returns the signature and the squashed length in bytes.
+    pub fn of_alnum(text: &str) -> (MinHash, usize) {
+        let mut sig = [EMPTY; SLOTS];
+        let mut win = 0u64;
+        let mut n = 0usize;
+        let mut push = |c: u8, n: &mut usize| {
+            win = (win << 8 | c as u64) & 0xFF_FFFF_FFFF;
+            if *n >= 4 {
+                let h = h64(win ^ 0x5555);
+                let slot = (h >> 58) as usize;
+                sig[slot] = sig[slot].min(h as u32);
+            }
+            *n += 1;
+        };
+        for (i, &c) in text.as_bytes().iter().enumerate() {
+            if c.is_ascii() {
+                if c.is_ascii_alphanumeric() {
+                    push(c, &mut n);
+                }
+            } else if text.is_char_boundary(i) {
+                let ch = text[i..].chars().next().unwrap_or(' ');
+                if ch.is_alphanumeric() {
+                    let mut buf = [0u8; 4];
+                    for &u in ch.encode_utf8(&mut buf).as_bytes() {
+                        push(u, &mut n);
+                    }
+                }
+            }
+        }
+        if (1..5).contains(&n) {
+            // Short texts: one shingle of everything (what `of` does at the last byte).
+            let h = h64(win ^ 0x5555);
+            let slot = (h >> 58) as usize;
+            sig[slot] = sig[slot].min(h as u32);
+        }
+        let mut m = MinHash(sig);
+        m.densify();
+        (m, n)
+    }
+
+    fn densify(&mut self) {
+        let sig = &mut self.0;
         if sig.iter().any(|&v| v != EMPTY) {
             for i in 0..SLOTS {
                 let mut j = i;
@@ -53,7 +102,6 @@ impl MinHash {
                 }
             }
         }
-        MinHash(sig)
     }
 
     /// Estimated Jaccard similarity.
@@ -172,5 +220,16 @@ mod tests {
         let k2 = KnownAttacks::from_bytes(&k.to_bytes()).unwrap();
         assert_eq!(k2.best(&b), k.best(&b));
         assert_eq!(MinHash::of(""), MinHash([EMPTY; SLOTS]));
+        for t in [
+            "",
+            "ab",
+            "abcd",
+            "abcde",
+            "Hello, wörld! 忽略之前的 ignore   all previous",
+            "a-b",
+        ] {
+            let sq: String = t.chars().filter(|c| c.is_alphanumeric()).collect();
+            assert_eq!(MinHash::of_alnum(t), (MinHash::of(&sq), sq.len()), "{t}");
+        }
     }
 }
