@@ -1,6 +1,8 @@
 //! Embedding drift, Evidently's methods: distance between mean embeddings (euclidean, cosine,
 //! cityblock, chebyshev; optional bootstrap), share of drifted components (ratio), MMD (optional
 //! bootstrap), domain-classifier ROC AUC (model) — plus plain cosine similarity of centroids.
+// Small dense linear algebra reads clearer with explicit indices.
+#![allow(clippy::needless_range_loop)]
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

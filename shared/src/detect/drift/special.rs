@@ -343,7 +343,7 @@ mod tests {
 /// Sort f64 ascending in `total_cmp` order by LSD radix sort on the bit pattern (3 passes of
 /// 16 bits after skipping constant digits) — several times faster than a comparison sort on
 /// the million-value columns the data-drift tests sort.
-pub fn sort_f64(v: &mut Vec<f64>) {
+pub fn sort_f64(v: &mut [f64]) {
     if v.len() < 4096 {
         v.sort_unstable_by(f64::total_cmp);
         return;
@@ -371,7 +371,7 @@ pub fn sort_f64(v: &mut Vec<f64>) {
         for &k in &a {
             count[((k >> shift) & 0xffff) as usize] += 1;
         }
-        if count.iter().any(|&c| c == a.len()) {
+        if count.contains(&a.len()) {
             continue; // all keys share this digit
         }
         let mut sum = 0;

@@ -67,10 +67,8 @@ impl Eddm {
                     let level = p2s / self.p2s_max;
                     if level < self.beta {
                         self.drift_detected = true;
-                    } else if level < self.alpha {
-                        self.warning_detected = true;
                     } else {
-                        self.warning_detected = false;
+                        self.warning_detected = level < self.alpha;
                     }
                 }
             }

@@ -185,18 +185,13 @@ impl std::fmt::Display for StatTest {
 }
 
 /// Options that only some tests use.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct TestOptions {
     /// Seed of numpy's legacy generator for `empirical_mmd` (Evidently leaves the global
     /// generator unseeded; `np.random.seed(seed)` before the call reproduces ours).
     pub mmd_seed: u32,
 }
 
-impl Default for TestOptions {
-    fn default() -> Self {
-        Self { mmd_seed: 0 }
-    }
-}
 
 /// What one test says about one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,7 +215,7 @@ fn verdict(test: StatTest, score: f64, threshold: f64) -> bool {
     }
 }
 
-fn need_num<'a>(test: StatTest, v: &'a Values) -> Result<&'a [f64], DriftError> {
+fn need_num(test: StatTest, v: &Values) -> Result<&[f64], DriftError> {
     v.as_num().ok_or_else(|| {
         DriftError::InvalidInput(format!("test '{}' needs numeric values", test.name()))
     })
