@@ -666,7 +666,7 @@ fn unknown_and_garbage_payloads_are_clear_errors() {
 
 #[test]
 fn truncated_and_mutated_payloads_never_panic() {
-    let mut rng = ChaCha8Rng::seed_from_u64(0x5eed_a2u64);
+    let mut rng = ChaCha8Rng::seed_from_u64(0x005e_eda2_u64);
     let replacements = [
         json!(null),
         json!(42),
