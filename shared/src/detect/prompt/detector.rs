@@ -24,8 +24,8 @@ const SIM_FLOOR: f32 = 0.5;
 const SIM_GAIN: f32 = 8.0;
 /// Hidden characters (tags, bidi overrides) in a prompt are suspicious on their own.
 const HIDDEN_BOOST: f32 = 1.5;
-/// Log-odds taken off when nothing but the model speaks (no rule, no known-attack similarity,
-/// no hidden characters): the model alone must be more sure, which keeps false positives low on
+/// Log-odds taken off when nothing but the model speaks (no rule beyond the weak ones, no
+/// known-attack similarity, no hidden characters): the model alone must be more sure, which keeps false positives low on
 /// benign prompts full of trigger words, where n-gram models are overconfident.
 const MODEL_ONLY_PENALTY: f32 = 1.5;
 
@@ -127,7 +127,9 @@ impl PromptDetector {
         if hidden {
             z += HIDDEN_BOOST;
         }
-        let model_only = rules.is_empty() && !hidden;
+        // Weak rules (category `weak-*`) only support the model: they add their weight but do
+        // not count as an independent layer agreeing, so the model-only penalty still applies.
+        let model_only = rules.iter().all(|h| h.category.starts_with("weak")) && !hidden;
         // Known-attack similarity can only raise the score, by at most `SIM_GAIN * (1 -
         // SIM_FLOOR)` plus the model-only penalty it lifts: it is computed only when that could
         // change the decision (the other layers are undecided).
