@@ -482,15 +482,27 @@ fn fold_leet(w: &mut String, flags: &mut Flags) {
     *w = String::from_utf8(v).unwrap_or_default();
 }
 
+/// Bytes of the base64 (standard and URL-safe) and hex alphabets, as a table (one load per byte
+/// instead of a chain of range tests).
+static B64_ALPHABET: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_');
+        i += 1;
+    }
+    t
+};
+
 /// Encoded payloads found in `s` (one level): base64, hex, URL-encoding, HTML entities, rot13.
 fn decode_payloads(s: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     let b = s.as_bytes();
     // base64 / hex runs.
+    let is_b64 = |c: u8| B64_ALPHABET[c as usize];
     let mut i = 0;
     while i < b.len() {
-        let is_b64 =
-            |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_');
         if !is_b64(b[i]) {
             i += 1;
             continue;
