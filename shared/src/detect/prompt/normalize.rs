@@ -670,53 +670,54 @@ fn html_entities(s: &str) -> Option<String> {
     changed.then_some(out)
 }
 
-const COMMON: &[&str] = &[
-    "the",
-    "and",
-    "you",
-    "to",
-    "of",
-    "a",
-    "is",
-    "in",
-    "that",
-    "it",
-    "for",
-    "your",
-    "all",
-    "are",
-    "ignore",
-    "previous",
-    "instructions",
-    "with",
-    "this",
-    "me",
-    "what",
-    "tell",
-    "system",
-    "prompt",
-    "now",
-    "do",
-    "be",
-    "not",
-    "my",
-    "i",
-    "say",
-    "reveal",
-    "password",
-];
-
+/// Whether `w` (at most 12 bytes) is one of a few very common English words (and attack
+/// words), case-insensitively: a `match`, not a scan of a word list.
 fn is_common(w: &str) -> bool {
     let mut buf = [0u8; 12];
     let b = &mut buf[..w.len()];
     b.copy_from_slice(w.as_bytes());
     b.make_ascii_lowercase();
-    COMMON
-        .iter()
-        .any(|c| c.len() == b.len() && c.as_bytes() == b)
+    matches!(
+        &*b,
+        b"the"
+            | b"and"
+            | b"you"
+            | b"to"
+            | b"of"
+            | b"a"
+            | b"is"
+            | b"in"
+            | b"that"
+            | b"it"
+            | b"for"
+            | b"your"
+            | b"all"
+            | b"are"
+            | b"ignore"
+            | b"previous"
+            | b"instructions"
+            | b"with"
+            | b"this"
+            | b"me"
+            | b"what"
+            | b"tell"
+            | b"system"
+            | b"prompt"
+            | b"now"
+            | b"do"
+            | b"be"
+            | b"not"
+            | b"my"
+            | b"i"
+            | b"say"
+            | b"reveal"
+            | b"password"
+    )
 }
 
-fn common_ratio(s: &str) -> (usize, usize) {
+/// (common words, words) among the first 64 words of `s`; stops early once `stop` common
+/// words were seen.
+fn common_ratio(s: &str, stop: usize) -> (usize, usize) {
     let mut words = 0;
     let mut common = 0;
     for w in s
@@ -728,7 +729,7 @@ fn common_ratio(s: &str) -> (usize, usize) {
             common += 1;
         }
         // A sample is enough to tell English from rot13.
-        if words >= 64 {
+        if words >= 64 || common >= stop {
             break;
         }
     }
@@ -738,7 +739,8 @@ fn common_ratio(s: &str) -> (usize, usize) {
 /// rot13 is indistinguishable by alphabet, so decode only when the rotated text reads as
 /// English clearly better than the original (and the original reads poorly).
 fn rot13_if_better(s: &str) -> Option<String> {
-    let (c0, n) = common_ratio(s);
+    // More than 64 / 5 common words: reads as English whatever the rest, so stop counting.
+    let (c0, n) = common_ratio(s, 13);
     if n < 3 || c0 * 5 > n {
         return None;
     }
@@ -750,7 +752,7 @@ fn rot13_if_better(s: &str) -> Option<String> {
             _ => c,
         })
         .collect();
-    let (c1, _) = common_ratio(&rot);
+    let (c1, _) = common_ratio(&rot, usize::MAX);
     (c1 >= 2 && c1 * 4 >= n && c1 > c0 * 2).then_some(rot)
 }
 
