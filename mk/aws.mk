@@ -25,5 +25,5 @@ package-aws: $(LAMBDA_VENV)/.installed
 # Benchmarks the very binary that ships in the zip.
 bench-coldstart: $(BENCH_VENV)/.installed package-aws
 	$(BENCH_VENV)/bin/python tests/bench/coldstart/bench.py \
-		$(CARGO_TARGET_DIR)/lambda/aiir-aws/bootstrap $(BENCH_VENV)/bin/python \
+		$(CARGO_TARGET_DIR)/x86_64-unknown-linux-gnu/release/aiir-aws $(BENCH_VENV)/bin/python \
 		events/aws/cloudwatch-alarm-sns-drift.json shared/playbooks/default.toml 30 $(LAMBDA_ZIP)
