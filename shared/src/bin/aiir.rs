@@ -3,7 +3,11 @@ use aiir_core::cli;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "aiir", version, about = "AI incident response: detect, decide, act, record")]
+#[command(
+    name = "aiir",
+    version,
+    about = "AI incident response: detect, decide, act, record"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -192,7 +192,6 @@ pub struct TestOptions {
     pub mmd_seed: u32,
 }
 
-
 /// What one test says about one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestOutcome {
