@@ -22,7 +22,7 @@ venv-drift: $(DRIFT_VENV)/.installed
 # Python computes Evidently's / River's answers on fixed data; the Rust test compares every
 # statistic, p-value, verdict and detection index (fails on any mismatch or missing answer).
 test-drift: venv-drift
-	$(DRIFT_PY) tests/python/drift/reference_answers.py $(DRIFT_DIFF_DIR)
+	PYTHONHASHSEED=0 $(DRIFT_PY) tests/python/drift/reference_answers.py $(DRIFT_DIFF_DIR)
 	AIIR_DRIFT_DIFF_DIR=$(abspath $(DRIFT_DIFF_DIR)) CARGO_PROFILE_TEST_OPT_LEVEL=2 $(DRIFT_CARGO) test -p aiir-core --test drift_differential -- --include-ignored
 
 # Rust vs Evidently vs River on identical data, one run, ratios and peak memory printed.

@@ -125,16 +125,26 @@ fn data_drift_matches_evidently() {
                         es_noise += 1;
                     }
                     (Ok(o), None) => {
-                        if test == StatTest::EmpiricalMmd {
-                            // Permutation p-value: on discrete data many permuted MMDs equal the
-                            // observed one exactly and numpy's summation order breaks those ties;
-                            // allow one permutation in 100 either way.
+                        if matches!(test, StatTest::EmpiricalMmd | StatTest::Tvd) {
+                            // Permutation p-values: on discrete data many permuted statistics
+                            // equal the observed one exactly, and the summation order breaks
+                            // those ties. For TVD Evidently sums over `set(...)` of the values,
+                            // whose order follows Python's per-process string hash: its own
+                            // answer on a string column moves with PYTHONHASHSEED (0.762, 0.777,
+                            // 0.766 for seeds 0, 1, 2 on `exact_cvm.str_cat`). Allow two
+                            // permutations in 100 either way; the verdict must still agree.
                             let (a, b) = (
                                 o.drift_score.unwrap_or(f64::NAN),
                                 te["drift_score"].as_f64().unwrap_or(f64::NAN),
                             );
-                            if (a - b).abs() > 0.0101 {
+                            if (a - b).abs() > 0.0201 {
                                 failures.push(format!("{what} p-value: aiir {a} vs evidently {b}"));
+                            }
+                            if Some(o.drifted) != te["drifted"].as_bool() {
+                                failures.push(format!(
+                                    "{what}: drifted aiir {} vs evidently {}",
+                                    o.drifted, te["drifted"]
+                                ));
                             }
                             mmd_tie_diffs += usize::from(a != b);
                             continue;
@@ -191,7 +201,7 @@ fn data_drift_matches_evidently() {
         failures.len(),
         failures.join("\n")
     );
-    eprintln!("data drift: {compared} (column, test) results equal to Evidently's ({mmd_tie_diffs} empirical_mmd p-values off by one permutation in 100; {es_noise} Epps-Singleton results on noise-rank covariances not comparable)");
+    eprintln!("data drift: {compared} (column, test) results equal to Evidently's ({mmd_tie_diffs} empirical_mmd / TVD permutation p-values off by at most two permutations in 100; {es_noise} Epps-Singleton results on noise-rank covariances not comparable)");
 }
 
 #[test]
