@@ -328,10 +328,10 @@ impl Responder {
                 record.finished_at,
                 step.action.kind().phase(),
                 format!(
-                    "{} {} on {}: {}",
+                    "{}{} on {}: {}",
                     step.action.kind(),
                     if step.mode == Mode::DryRun {
-                        "(dry-run)"
+                        " (dry-run)"
                     } else {
                         ""
                     },

@@ -1,4 +1,7 @@
 //! The contract each cloud's remediator fulfils for every action.
+use std::future::Future;
+use std::time::Duration;
+
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -65,4 +68,44 @@ pub trait Remediator: Send + Sync {
 
     /// Restore the prior state a successful `apply` recorded. Idempotent.
     async fn undo(&self, record: &StepRecord) -> Result<ActionOutcome, ActionError>;
+}
+
+/// How long and how often an action polls for an asynchronous change (endpoint updates,
+/// copies, long-running operations) before it calls the verification failed. Each cloud
+/// crate sets its own default (`actions::DEFAULT_WAIT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitPolicy {
+    pub poll: Duration,
+    pub timeout: Duration,
+}
+
+impl WaitPolicy {
+    /// Fast polling for tests against emulators and fixture servers.
+    pub fn fast() -> Self {
+        Self {
+            poll: Duration::from_millis(20),
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Poll `check` until it returns `Some`, or fail with a verification error naming `what`.
+    pub async fn until<T, F, Fut>(&self, what: &str, mut check: F) -> Result<T, ActionError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>, ActionError>>,
+    {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        loop {
+            if let Some(found) = check().await? {
+                return Ok(found);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ActionError::Verification(format!(
+                    "{what}: not reached within {}s",
+                    self.timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
 }

@@ -31,7 +31,7 @@ impl AwsRemediator {
     pub fn new(clients: AwsClients) -> Self {
         Self {
             clients,
-            wait: WaitPolicy::default(),
+            wait: crate::actions::DEFAULT_WAIT,
         }
     }
 

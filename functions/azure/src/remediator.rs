@@ -31,7 +31,7 @@ impl AzureRemediator {
     pub fn new(clients: AzureClients) -> Self {
         Self {
             clients,
-            wait: WaitPolicy::default(),
+            wait: crate::actions::DEFAULT_WAIT,
         }
     }
 

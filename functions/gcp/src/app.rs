@@ -37,7 +37,7 @@ pub async fn build(config: &Config) -> Result<Handler, BuildError> {
         clients,
         config.state_bucket.as_deref(),
         config.audit_bucket.as_deref(),
-        WaitPolicy::default(),
+        crate::actions::DEFAULT_WAIT,
         config.dry_run,
     )
     .await)

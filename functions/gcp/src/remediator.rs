@@ -32,7 +32,7 @@ impl GcpRemediator {
     pub fn new(clients: GcpClients) -> Self {
         Self {
             clients,
-            wait: WaitPolicy::default(),
+            wait: crate::actions::DEFAULT_WAIT,
         }
     }
 

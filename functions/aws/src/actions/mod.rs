@@ -4,7 +4,6 @@
 //!
 //! Prior states are typed per action and stored as JSON in the step record, so undo needs
 //! nothing but the record. Secret values never appear in them: only version ids and labels.
-use std::future::Future;
 use std::time::Duration;
 
 use aiir_core::audit::StepRecord;
@@ -25,45 +24,13 @@ pub mod quarantine_data;
 pub mod rollback_model;
 pub mod rotate_secret;
 
-/// How long and how often to poll for an asynchronous change (SageMaker endpoint updates,
-/// secret rotations) before calling the verification failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WaitPolicy {
-    pub poll: Duration,
-    pub timeout: Duration,
-}
+pub use aiir_core::remediate::WaitPolicy;
 
-impl Default for WaitPolicy {
-    fn default() -> Self {
-        Self {
-            poll: Duration::from_secs(10),
-            timeout: Duration::from_secs(600),
-        }
-    }
-}
-
-impl WaitPolicy {
-    /// Poll `check` until it returns `Some`, or fail with a verification error naming `what`.
-    pub async fn until<T, F, Fut>(&self, what: &str, mut check: F) -> Result<T, ActionError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Option<T>, ActionError>>,
-    {
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        loop {
-            if let Some(found) = check().await? {
-                return Ok(found);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(ActionError::Verification(format!(
-                    "{what}: not reached within {}s",
-                    self.timeout.as_secs()
-                )));
-            }
-            tokio::time::sleep(self.poll).await;
-        }
-    }
-}
+/// Default polling for aws long-running changes.
+pub const DEFAULT_WAIT: WaitPolicy = WaitPolicy {
+    poll: Duration::from_secs(10),
+    timeout: Duration::from_secs(600),
+};
 
 /// What every action gets: the clients and the wait policy.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,6 @@
 //!
 //! Prior states are typed per action and stored as JSON in the step record, so undo needs
 //! nothing but the record. Secret values never appear in them: only version ids.
-use std::future::Future;
 use std::time::Duration;
 
 use aiir_core::audit::StepRecord;
@@ -35,44 +34,13 @@ pub const ML_API_VERSION: &str = "2024-04-01";
 /// Resource Manager api-version for App Service / Functions sites.
 pub const WEB_API_VERSION: &str = "2023-12-01";
 
-/// How long and how often to poll for an asynchronous change (copies, ARM updates).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WaitPolicy {
-    pub poll: Duration,
-    pub timeout: Duration,
-}
+pub use aiir_core::remediate::WaitPolicy;
 
-impl Default for WaitPolicy {
-    fn default() -> Self {
-        Self {
-            poll: Duration::from_secs(2),
-            timeout: Duration::from_secs(300),
-        }
-    }
-}
-
-impl WaitPolicy {
-    /// Poll `check` until it returns `Some`, or fail with a verification error naming `what`.
-    pub async fn until<T, F, Fut>(&self, what: &str, mut check: F) -> Result<T, ActionError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Option<T>, ActionError>>,
-    {
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        loop {
-            if let Some(found) = check().await? {
-                return Ok(found);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(ActionError::Verification(format!(
-                    "{what}: not reached within {}s",
-                    self.timeout.as_secs()
-                )));
-            }
-            tokio::time::sleep(self.poll).await;
-        }
-    }
-}
+/// Default polling for azure long-running changes.
+pub const DEFAULT_WAIT: WaitPolicy = WaitPolicy {
+    poll: Duration::from_secs(2),
+    timeout: Duration::from_secs(300),
+};
 
 /// What every action gets.
 #[derive(Debug, Clone, Copy)]
