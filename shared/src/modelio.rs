@@ -7,11 +7,21 @@
 //! Findings are correlated before they become alerts: one attacker sending five injection
 //! prompts in a batch is one incident (five prompt signatures, one caller), not five
 //! incidents that would rotate the same secret five times and trip the blast-radius limit.
+//!
+//! The caller and the serving endpoint come from the line itself (see
+//! [`crate::detect::prompt::logline`]); when the line names none, from the record's labels
+//! [`CALLER_LABEL`] and [`ENDPOINT_LABEL`], which an intake sets when the delivery carries
+//! them outside the model I/O (a Cloud Logging entry's `httpRequest.remoteIp` and resource).
 use std::collections::BTreeMap;
 
-use crate::detect::prompt::logline::LogLineScanner;
-use crate::intake::ModelIoBatch;
+use crate::detect::prompt::logline::{parse_line, LogLineScanner};
+use crate::intake::{ModelIoBatch, ModelIoRecord};
 use crate::model::{Alert, Evidence, Finding, ResourceKind};
+
+/// Record label with the caller's IP address, used when the line names no caller.
+pub const CALLER_LABEL: &str = "caller_ip";
+/// Record label with the serving endpoint, used when the line names none.
+pub const ENDPOINT_LABEL: &str = "endpoint";
 
 /// Findings of one detector about one caller within one batch.
 struct Group {
@@ -28,7 +38,7 @@ struct Group {
 pub fn scan_batch(scanner: &LogLineScanner, batch: &ModelIoBatch) -> Vec<Alert> {
     let mut groups: Vec<Group> = Vec::new();
     for record in &batch.records {
-        for finding in scanner.scan_line(&record.message) {
+        for finding in scan_record(scanner, record) {
             let caller = caller_of(&finding);
             let evidence = Evidence {
                 label: format!("log:{}", record.id),
@@ -90,6 +100,26 @@ pub fn scan_batch(scanner: &LogLineScanner, batch: &ModelIoBatch) -> Vec<Alert> 
             alert
         })
         .collect()
+}
+
+/// The line's own fields first, the record's labels for what the line leaves out.
+fn scan_record(scanner: &LogLineScanner, record: &ModelIoRecord) -> Vec<Finding> {
+    let mut io = parse_line(&record.message);
+    let label = |key: &str| {
+        record
+            .labels
+            .get(key)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    if io.caller.is_none() {
+        io.caller = label(CALLER_LABEL);
+    }
+    if io.endpoint.is_none() {
+        io.endpoint = label(ENDPOINT_LABEL);
+    }
+    scanner.scan_io(&io)
 }
 
 fn caller_of(finding: &Finding) -> Option<&str> {

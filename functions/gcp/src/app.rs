@@ -2,6 +2,8 @@
 use std::sync::Arc;
 
 use aiir_core::audit::{AuditSink, MemoryAuditSink};
+use aiir_core::detect::prompt::logline::{LogLineConfig, LogLineScanner};
+use aiir_core::detect::prompt::PromptError;
 use aiir_core::pipeline::Responder;
 use aiir_core::playbook::Playbook;
 use aiir_core::state::{MemoryStateStore, StateStore};
@@ -21,6 +23,8 @@ pub enum BuildError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Clients(#[from] ClientError),
+    #[error("model I/O detectors: {0}")]
+    Detectors(#[from] PromptError),
 }
 
 /// Validate everything that needs no network first, then build the clients once.
@@ -32,7 +36,7 @@ pub async fn build(config: &Config) -> Result<Handler, BuildError> {
         Auth::Adc
     };
     let clients = GcpClients::new(config.endpoints.clone(), auth, config.project.clone()).await?;
-    Ok(assemble(
+    assemble(
         playbook,
         clients,
         config.state_bucket.as_deref(),
@@ -40,7 +44,7 @@ pub async fn build(config: &Config) -> Result<Handler, BuildError> {
         crate::actions::DEFAULT_WAIT,
         config.dry_run,
     )
-    .await)
+    .await
 }
 
 /// The handler for given clients and buckets (also what tests and the drill use).
@@ -51,7 +55,9 @@ pub async fn assemble(
     audit_bucket: Option<&str>,
     wait: WaitPolicy,
     dry_run: bool,
-) -> Handler {
+) -> Result<Handler, BuildError> {
+    // Loaded before anything else: an instance that cannot scan model I/O must not start.
+    let scanner = LogLineScanner::new(LogLineConfig::default())?;
     let state: Arc<dyn StateStore> = match state_bucket {
         Some(bucket) => Arc::new(GcsStateStore::new(clients.clone(), bucket)),
         None => {
@@ -80,5 +86,9 @@ pub async fn assemble(
         }
     };
     let remediator = Arc::new(GcpRemediator::new(clients).with_wait(wait));
-    Handler::new(Responder::new(playbook, remediator, state, audit), dry_run)
+    Ok(Handler::new(
+        Responder::new(playbook, remediator, state, audit),
+        scanner,
+        dry_run,
+    ))
 }

@@ -10,7 +10,6 @@ pub mod config;
 pub mod error;
 pub mod gcs;
 pub mod handler;
-pub mod modelio;
 pub mod remediator;
 pub mod server;
 pub mod state;

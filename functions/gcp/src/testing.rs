@@ -186,7 +186,7 @@ pub async fn build_handler(
 ) -> Result<Handler, String> {
     let clients = clients(storage, rest).await.map_err(|e| e.to_string())?;
     let playbook = Arc::new(deployment.playbook().map_err(|e| e.to_string())?);
-    Ok(crate::app::assemble(
+    crate::app::assemble(
         playbook,
         clients,
         Some(&deployment.state_bucket),
@@ -194,7 +194,8 @@ pub async fn build_handler(
         WaitPolicy::fast(),
         dry_run,
     )
-    .await)
+    .await
+    .map_err(|e| e.to_string())
 }
 
 // --- REST fixture server ---------------------------------------------------------------------
@@ -206,6 +207,9 @@ pub struct Recorded {
     pub path: String,
     pub query: String,
     pub body: Value,
+    /// What the server answered (for the tests that check the answers' shape).
+    pub status: u16,
+    pub response: Value,
 }
 
 #[derive(Default)]
@@ -241,6 +245,45 @@ fn google_error(status: u16, message: &str) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// HTTP 400 with `FAILED_PRECONDITION`, as the services answer a request the resource's
+/// current state does not allow.
+fn precondition(message: &str) -> Response {
+    let body =
+        json!({ "error": { "code": 400, "message": message, "status": "FAILED_PRECONDITION" } });
+    (
+        StatusCode::BAD_REQUEST,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A traffic split (`trafficSplit`: deployed model id → percent) whose keys are all in
+/// `ids` and whose values add up to 100, as `Endpoint.trafficSplit` requires.
+fn check_split(split: &Value, ids: &[String]) -> Result<(), String> {
+    let Some(map) = split.as_object() else {
+        return Err("trafficSplit must be a map".into());
+    };
+    let mut total = 0;
+    for (k, v) in map {
+        if !ids.contains(k) {
+            return Err(format!("trafficSplit names `{k}`, which is not deployed"));
+        }
+        total += v.as_u64().ok_or("trafficSplit values are integers")?;
+    }
+    if total != 100 {
+        return Err(format!("trafficSplit must add up to 100, not {total}"));
+    }
+    Ok(())
+}
+
+fn ids_of(models: &[Value]) -> Vec<String> {
+    models
+        .iter()
+        .filter_map(|m| m.get("id").and_then(Value::as_str).map(String::from))
+        .collect()
 }
 
 fn ok(body: Value) -> Response {
@@ -332,7 +375,7 @@ impl Fake {
             return ok(op.clone());
         }
         if rest.contains("/endpoints/") {
-            return self.vertex(method, rest, body);
+            return self.vertex(method, rest, query, body);
         }
         if rest.contains("/secrets/") {
             return self.secret_manager(method, rest, query, body);
@@ -359,7 +402,13 @@ impl Fake {
         google_error(404, "unknown resource")
     }
 
-    fn vertex(&mut self, method: &Method, rest: &str, body: &Value) -> Response {
+    fn vertex(
+        &mut self,
+        method: &Method,
+        rest: &str,
+        query: &BTreeMap<String, String>,
+        body: &Value,
+    ) -> Response {
         let (name, verb) = rest
             .split_once(':')
             .map_or((rest, None), |(n, v)| (n, Some(v)));
@@ -374,13 +423,16 @@ impl Fake {
                         return google_error(409, "etag mismatch");
                     }
                 }
+                if query.get("updateMask").map(String::as_str) != Some("trafficSplit") {
+                    return google_error(400, "updateMask must name trafficSplit");
+                }
                 let split = body.get("trafficSplit").cloned().unwrap_or(json!({}));
-                let total: u64 = split
-                    .as_object()
-                    .map(|m| m.values().filter_map(Value::as_u64).sum())
-                    .unwrap_or(0);
-                if total != 100 {
-                    return google_error(400, "traffic split must sum to 100");
+                let models = endpoint["deployedModels"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                if let Err(e) = check_split(&split, &ids_of(&models)) {
+                    return google_error(400, &e);
                 }
                 let mut updated = endpoint;
                 updated["trafficSplit"] = split;
@@ -403,11 +455,36 @@ impl Fake {
                 {
                     return google_error(404, &format!("DeployedModel {id} not found"));
                 }
-                updated["deployedModels"] = json!(models
+                let staying: Vec<Value> = models
                     .into_iter()
                     .filter(|m| m.get("id").and_then(Value::as_str) != Some(id))
-                    .collect::<Vec<_>>());
-                updated["trafficSplit"] = body.get("trafficSplit").cloned().unwrap_or(json!({}));
+                    .collect();
+                // UndeployModelRequest: a given split replaces the endpoint's; the model must
+                // have no traffic once it applies; undeploying the last model empties it.
+                let split = match body.get("trafficSplit") {
+                    Some(split) if !(staying.is_empty() && split == &json!({})) => {
+                        if let Err(e) = check_split(split, &ids_of(&staying)) {
+                            return google_error(400, &e);
+                        }
+                        split.clone()
+                    }
+                    _ => {
+                        let current = updated["trafficSplit"].clone();
+                        // The last model goes whatever its traffic (the split then empties).
+                        if !staying.is_empty()
+                            && current.get(id).and_then(Value::as_u64).unwrap_or(0) > 0
+                        {
+                            return precondition(&format!(
+                                "DeployedModel {id} still has traffic; reassign it in trafficSplit"
+                            ));
+                        }
+                        let mut current = current.as_object().cloned().unwrap_or_default();
+                        current.remove(id);
+                        Value::Object(current)
+                    }
+                };
+                updated["trafficSplit"] = if staying.is_empty() { json!({}) } else { split };
+                updated["deployedModels"] = json!(staying);
                 self.endpoints.insert(name.to_string(), updated);
                 ok(self.vertex_operation(name, "UndeployModel"))
             }
@@ -416,21 +493,34 @@ impl Fake {
                     return google_error(400, "deployedModel is required");
                 };
                 let mut model = model;
+                let mut models = endpoint["deployedModels"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let mut ids = ids_of(&models);
                 let id = match model.get("id").and_then(Value::as_str) {
+                    Some(id) if ids.iter().any(|i| i == id) => {
+                        return google_error(409, &format!("DeployedModel {id} already exists"))
+                    }
                     Some(id) => id.to_string(),
                     None => self.next_id().to_string(),
                 };
                 model["id"] = json!(id);
                 model["createTime"] = json!("2024-06-01T12:30:00.000000Z");
                 let mut updated = endpoint;
-                let mut models = updated["deployedModels"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
                 models.push(model);
                 updated["deployedModels"] = json!(models);
+                // DeployModelRequest.trafficSplit: "0" is the model being deployed.
                 if let Some(split) = body.get("trafficSplit") {
-                    updated["trafficSplit"] = split.clone();
+                    ids.push("0".into());
+                    if let Err(e) = check_split(split, &ids) {
+                        return google_error(400, &e);
+                    }
+                    let mut split = split.as_object().cloned().unwrap_or_default();
+                    if let Some(v) = split.remove("0") {
+                        split.insert(id.clone(), v);
+                    }
+                    updated["trafficSplit"] = Value::Object(split);
                 }
                 self.endpoints.insert(name.to_string(), updated);
                 ok(self.vertex_operation(name, "DeployModel"))
@@ -690,12 +780,30 @@ async fn handle(
             Err(_) => return google_error(400, "body is not JSON"),
         }
     };
-    let mut fake = state.lock().unwrap_or_else(|e| e.into_inner());
-    fake.requests.push(Recorded {
-        method: method.to_string(),
-        path: path.clone(),
-        query: query_text,
-        body: body_json.clone(),
-    });
-    fake.route(&method, &path, &query, &body_json)
+    let (index, response) = {
+        let mut fake = state.lock().unwrap_or_else(|e| e.into_inner());
+        fake.requests.push(Recorded {
+            method: method.to_string(),
+            path: path.clone(),
+            query: query_text,
+            body: body_json.clone(),
+            status: 0,
+            response: Value::Null,
+        });
+        let index = fake.requests.len() - 1;
+        (index, fake.route(&method, &path, &query, &body_json))
+    };
+    // Record the answer too; the bodies are built in memory, so reading them cannot fail.
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    {
+        let mut fake = state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = fake.requests.get_mut(index) {
+            r.status = parts.status.as_u16();
+            r.response = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }

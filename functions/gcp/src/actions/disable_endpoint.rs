@@ -97,15 +97,25 @@ pub async fn apply(
             )],
         });
     }
-    let mut remaining = split.clone();
+    // `undeployModel` refuses a deployed model that still has traffic unless the request's
+    // split takes it away; the split sent gives the models that stay 100% between them (none
+    // sent for the last one: the service empties the split).
+    let mut staying: Vec<String> = deployed
+        .iter()
+        .filter_map(|m| vertex::deployed_id(m).map(String::from))
+        .collect();
+    let mut current = split.clone();
     let mut details = Vec::new();
     for id in &ids {
-        remaining.remove(id);
-        // The remaining split must add up to 100 (or be empty when nothing remains).
+        staying.retain(|s| s != id);
+        let remaining: std::collections::BTreeMap<String, u64> = staying
+            .iter()
+            .map(|s| (s.clone(), current.get(s).copied().unwrap_or(0)))
+            .collect();
         let total: u64 = remaining.values().sum();
         let rebalanced = rebalance(&remaining, total);
         vertex::undeploy(ctx, &name, id, &rebalanced).await?;
-        remaining = rebalanced;
+        current = rebalanced;
         details.push(format!("undeployed {id} from {}", name.name));
     }
     let after = vertex::get(ctx, &name).await?;
@@ -157,6 +167,24 @@ fn rebalance(
     out
 }
 
+/// The prior split over the deployed models still there, scaled to 100 (empty: leave the
+/// endpoint's split as it is).
+fn restorable(
+    prior: &std::collections::BTreeMap<String, u64>,
+    deployed: &[String],
+) -> std::collections::BTreeMap<String, u64> {
+    let kept: std::collections::BTreeMap<String, u64> = prior
+        .iter()
+        .filter(|(id, v)| **v > 0 && deployed.contains(id))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    let total = kept.values().sum();
+    if total == 0 {
+        return kept;
+    }
+    rebalance(&kept, total)
+}
+
 pub async fn undo(ctx: &Ctx<'_>, record: &StepRecord) -> Result<ActionOutcome, ActionError> {
     let before: Prior = prior(record)?;
     let name = EndpointName::parse(&before.endpoint)?;
@@ -166,18 +194,36 @@ pub async fn undo(ctx: &Ctx<'_>, record: &StepRecord) -> Result<ActionOutcome, A
         .filter_map(|m| vertex::deployed_id(m).map(String::from))
         .collect();
     let mut details = Vec::new();
+    let mut to_deploy = Vec::new();
     for model in &before.undeployed {
         let Some(id) = vertex::deployed_id(model) else {
             continue;
         };
         if present.iter().any(|p| p == id) {
             details.push(format!("{id} already deployed on {}", name.name));
-            continue;
+        } else {
+            to_deploy.push((id.to_string(), model));
         }
-        vertex::deploy(ctx, &name, model, &before.traffic_split).await?;
+    }
+    // A split may only name deployed models, so the prior split goes with the last deploy,
+    // when every model it names that is coming back is there again.
+    let mut deployed_now = present.clone();
+    for (i, (id, model)) in to_deploy.iter().enumerate() {
+        deployed_now.push(id.clone());
+        let split = if i + 1 == to_deploy.len() {
+            restorable(&before.traffic_split, &deployed_now)
+        } else {
+            std::collections::BTreeMap::new()
+        };
+        vertex::deploy(ctx, &name, model, &split).await?;
         details.push(format!(
-            "redeployed {id} on {} with the prior traffic split",
-            name.name
+            "redeployed {id} on {}{}",
+            name.name,
+            if split.is_empty() {
+                ""
+            } else {
+                " with the prior traffic split"
+            }
         ));
     }
     let after = vertex::get(ctx, &name).await?;
@@ -208,7 +254,7 @@ pub async fn undo(ctx: &Ctx<'_>, record: &StepRecord) -> Result<ActionOutcome, A
 
 #[cfg(test)]
 mod tests {
-    use super::rebalance;
+    use super::{rebalance, restorable};
 
     #[test]
     fn remaining_split_adds_to_100() {
@@ -224,5 +270,15 @@ mod tests {
                 .sum::<u64>(),
             100
         );
+    }
+
+    #[test]
+    fn prior_split_is_restored_over_the_models_present() {
+        let m = |pairs: &[(&str, u64)]| pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let prior = m(&[("1", 20), ("2", 80)]);
+        assert_eq!(restorable(&prior, &ids(&["1", "2"])), prior);
+        assert_eq!(restorable(&prior, &ids(&["2", "3"])), m(&[("2", 100)]));
+        assert!(restorable(&prior, &ids(&["3"])).is_empty());
     }
 }

@@ -76,7 +76,8 @@ pub fn deployed_id(model: &Value) -> Option<&str> {
     model.get("id").and_then(Value::as_str)
 }
 
-/// `trafficSplit` as a map (deployed model id → percent).
+/// `trafficSplit` as a map (deployed model id → percent); entries at 0% are left out (the
+/// service may or may not list them: both mean no traffic).
 pub fn traffic_split(endpoint: &Value) -> BTreeMap<String, u64> {
     endpoint
         .get("trafficSplit")
@@ -91,6 +92,7 @@ pub fn traffic_split(endpoint: &Value) -> BTreeMap<String, u64> {
                             .unwrap_or(0),
                     )
                 })
+                .filter(|(_, v)| *v > 0)
                 .collect()
         })
         .unwrap_or_default()
@@ -169,6 +171,13 @@ pub async fn deploy(
     }
     let mut body = json!({ "deployedModel": model });
     if !split.is_empty() {
+        // `DeployModelRequest.trafficSplit` names the model being deployed "0" (its id is
+        // filled in by the service); the other keys must be deployed models already there.
+        let id = deployed_id(deployed_model).unwrap_or("0");
+        let split: BTreeMap<&str, u64> = split
+            .iter()
+            .map(|(k, v)| (if k == id { "0" } else { k.as_str() }, *v))
+            .collect();
         body["trafficSplit"] = json!(split);
     }
     let what = format!("aiplatform.endpoints.deployModel {}", endpoint.name);
