@@ -4,6 +4,7 @@
 //! [`aws_seed::seed_ai_deployment`], a realistic AI deployment to act on.
 pub mod aws_seed;
 pub mod aws_support;
+pub mod drill;
 pub mod http;
 pub mod moto;
 
