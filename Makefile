@@ -40,7 +40,7 @@ unit:
 	$(CARGO) test --locked -p aiir-core -p aiir-aws
 
 ## drill: breach simulations end to end (AWS on moto), containment and undo verified.
-drill: venv-moto
+drill: venv-moto tools-azurite
 	$(CARGO) build --locked -p aiir-aws --bin aiir-aws -p aiir-e2e --bin aiir-drill
 	AIIR_MOTO_PYTHON=$(CURDIR)/$(MOTO_VENV)/bin/python AIIR_AWS_BIN=$(CARGO_TARGET_DIR)/debug/aiir-aws \
 		$(CARGO_TARGET_DIR)/debug/aiir-drill
