@@ -3,7 +3,8 @@ data "azurerm_resource_group" "this" {
 }
 
 locals {
-  rg = data.azurerm_resource_group.this
+  rg     = data.azurerm_resource_group.this
+  suffix = substr(md5(local.rg.id), 0, 6)
 
   create_notify = var.notify_topic_id == null
   notify_topic_id = (local.create_notify
@@ -29,6 +30,7 @@ locals {
     var.tool_secret == null ? {} : { AIIR_TOOL_SECRET = var.tool_secret },
     var.encryption_key_id == null ? {} : { AIIR_KMS_KEY = var.encryption_key_id },
     var.playbook_path == null ? {} : { AIIR_PLAYBOOK = var.playbook_path },
+    local.page_target == null ? {} : { AIIR_PAGE_TARGET = local.page_target },
     # Identity-based Event Hubs connection for the modelio function (no connection string).
     var.modelio_event_hub == null ? {} : {
       AIIR_MODELIO_EVENTHUB                                     = var.modelio_event_hub.name
@@ -93,7 +95,8 @@ resource "azurerm_linux_function_app" "responder" {
   #checkov:skip=CKV_AZURE_56:Callers are Azure Monitor action groups and Event Grid; each function has authLevel=function (keys), and Entra ID auth would reject action-group webhooks.
   #checkov:skip=CKV_AZURE_221:Action groups, Event Grid and budget notifications reach the app over the public endpoint (no private endpoint on Consumption).
   #checkov:skip=CKV2_AZURE_57:Consumption plans cannot use private endpoints; inbound is authenticated by function keys.
-  name                                           = "${var.name}-responder"
+  # A global name (*.azurewebsites.net): the suffix from the resource group keeps it unique.
+  name                                           = "${var.name}-responder-${local.suffix}"
   resource_group_name                            = local.rg.name
   location                                       = var.location
   service_plan_id                                = azurerm_service_plan.this.id

@@ -42,6 +42,7 @@ output "custom_role_ids" {
     waf_policies      = azurerm_role_definition.waf_policies.role_definition_resource_id
     content_safety    = azurerm_role_definition.content_safety.role_definition_resource_id
     notify            = azurerm_role_definition.notify.role_definition_resource_id
+    trigger_alert     = azurerm_role_definition.trigger_alert.role_definition_resource_id
     modelio           = azurerm_role_definition.modelio.role_definition_resource_id
   }
 }
@@ -93,4 +94,9 @@ output "alerting_rules" {
 output "app_settings" {
   description = "The function's app settings (for a local `aiir-azure invoke` against the deployment)."
   value       = local.app_settings
+}
+
+output "page_target" {
+  description = "AIIR_PAGE_TARGET: the Logs Ingestion stream trigger-alert posts pages to (null: paging off)."
+  value       = local.page_target
 }

@@ -278,6 +278,31 @@ resource "azurerm_role_assignment" "notify" {
 }
 
 # ---------------------------------------------------------------------------------------------
+# trigger-alert: the paging data collection rule only
+# ---------------------------------------------------------------------------------------------
+
+resource "azurerm_role_definition" "trigger_alert" {
+  name              = "${var.name}-trigger-alert-${local.role_suffix}"
+  scope             = local.rg.id
+  description       = "aiir trigger-alert: post a page record through the paging data collection rule."
+  assignable_scopes = local.assignable_scopes
+  permissions {
+    actions = []
+    data_actions = [
+      "Microsoft.Insights/Telemetry/Write",
+    ]
+  }
+}
+
+resource "azurerm_role_assignment" "trigger_alert" {
+  count              = local.paging ? 1 : 0
+  scope              = azurerm_monitor_data_collection_rule.paging[0].id
+  role_definition_id = azurerm_role_definition.trigger_alert.role_definition_resource_id
+  principal_id       = local.principal
+  principal_type     = "ServicePrincipal"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Platform: the modelio function's Event Hubs trigger reads with the identity.
 # ---------------------------------------------------------------------------------------------
 

@@ -22,13 +22,13 @@ locals {
 
 # Blob created in a training-data container (one system topic per account: Azure allows one).
 resource "azurerm_eventgrid_system_topic" "training_data" {
-  for_each               = local.training_accounts
-  name                   = "${var.name}-${local.account_name[each.key]}"
-  resource_group_name    = local.rg.name
-  location               = var.location
-  source_arm_resource_id = each.key
-  topic_type             = "Microsoft.Storage.StorageAccounts"
-  tags                   = local.tags
+  for_each            = local.training_accounts
+  name                = "${var.name}-${local.account_name[each.key]}"
+  resource_group_name = local.rg.name
+  location            = var.location
+  source_resource_id  = each.key
+  topic_type          = "Microsoft.Storage.StorageAccounts"
+  tags                = local.tags
 }
 
 resource "azurerm_eventgrid_system_topic_event_subscription" "training_data" {
@@ -56,13 +56,13 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "training_data" {
 
 # Resource write events in the watched resource groups (role assignments, network rules …).
 resource "azurerm_eventgrid_system_topic" "resource_groups" {
-  for_each               = toset(var.watched_resource_group_ids)
-  name                   = "${var.name}-rg-${substr(md5(each.key), 0, 8)}"
-  resource_group_name    = local.rg.name
-  location               = "global"
-  source_arm_resource_id = each.key
-  topic_type             = "Microsoft.Resources.ResourceGroups"
-  tags                   = local.tags
+  for_each            = toset(var.watched_resource_group_ids)
+  name                = "${var.name}-rg-${substr(md5(each.key), 0, 8)}"
+  resource_group_name = local.rg.name
+  location            = "global"
+  source_resource_id  = each.key
+  topic_type          = "Microsoft.Resources.ResourceGroups"
+  tags                = local.tags
 }
 
 resource "azurerm_eventgrid_system_topic_event_subscription" "resource_writes" {
@@ -85,13 +85,13 @@ resource "azurerm_eventgrid_system_topic_event_subscription" "resource_writes" {
 
 # Dataset drift detected by Azure ML data drift monitors (the model-drift rule).
 resource "azurerm_eventgrid_system_topic" "ml_workspaces" {
-  for_each               = toset(var.ml_workspace_ids)
-  name                   = "${var.name}-ml-${substr(md5(each.key), 0, 8)}"
-  resource_group_name    = local.rg.name
-  location               = var.location
-  source_arm_resource_id = each.key
-  topic_type             = "Microsoft.MachineLearningServices.Workspaces"
-  tags                   = local.tags
+  for_each            = toset(var.ml_workspace_ids)
+  name                = "${var.name}-ml-${substr(md5(each.key), 0, 8)}"
+  resource_group_name = local.rg.name
+  location            = var.location
+  source_resource_id  = each.key
+  topic_type          = "Microsoft.MachineLearningServices.Workspaces"
+  tags                = local.tags
 }
 
 resource "azurerm_eventgrid_system_topic_event_subscription" "model_drift" {

@@ -246,6 +246,12 @@ variable "tags" {
   default     = {}
 }
 
+variable "paging_action_group_ids" {
+  description = "On-call action groups trigger-alert pages (critical incidents under the default playbook): the module creates the AiirPages_CL stream and a log alert rule notifying these. []: no paging."
+  type        = list(string)
+  default     = []
+}
+
 variable "operator_action_group_id" {
   description = "Action group of the people who run aiir: the responder's own failures go there (never back into aiir). null: the rule only shows in the portal."
   type        = string

@@ -4,7 +4,7 @@ terraform {
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = ">= 4.10.0, < 5.0.0"
+      version = ">= 4.40.0, < 5.0.0"
     }
   }
 }

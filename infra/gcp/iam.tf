@@ -210,3 +210,25 @@ resource "google_pubsub_topic_iam_member" "notify" {
   role    = google_project_iam_custom_role.notify.id
   member  = local.responder
 }
+
+# ---------------------------------------------------------------------------------------------
+# trigger-alert: write the paging metric
+# ---------------------------------------------------------------------------------------------
+
+resource "google_project_iam_custom_role" "trigger_alert" {
+  project     = var.project
+  role_id     = "${local.role_prefix}_trigger_alert"
+  title       = "aiir trigger-alert"
+  description = "trigger-alert: write one point of custom.googleapis.com/aiir/incident."
+  permissions = [
+    "monitoring.timeSeries.create",
+  ]
+}
+
+# Time series are written to a project: Cloud Monitoring has no narrower IAM resource.
+resource "google_project_iam_member" "trigger_alert" {
+  count   = local.paging ? 1 : 0
+  project = var.project
+  role    = google_project_iam_custom_role.trigger_alert.id
+  member  = local.responder
+}

@@ -24,6 +24,7 @@ locals {
     var.tool_secret == null ? {} : { AIIR_TOOL_SECRET = var.tool_secret },
     var.encryption_kms_key == null ? {} : { AIIR_KMS_KEY = var.encryption_kms_key },
     var.playbook_path == null ? {} : { AIIR_PLAYBOOK = var.playbook_path },
+    local.paging ? { AIIR_PAGE_TARGET = var.project } : {},
   )
 
   labels = merge({ app = "aiir", aiir-component = "responder" }, var.labels)

@@ -45,6 +45,7 @@ output "custom_roles" {
     secrets     = google_project_iam_custom_role.secrets.id
     vertex      = google_project_iam_custom_role.vertex.id
     notify      = google_project_iam_custom_role.notify.id
+    trigger     = google_project_iam_custom_role.trigger_alert.id
   }
 }
 

@@ -182,6 +182,12 @@ variable "labels" {
   default     = {}
 }
 
+variable "paging_notification_channels" {
+  description = "On-call notification channels trigger-alert pages (critical incidents under the default playbook): the module creates the paging metric and an alert policy notifying these. []: no paging."
+  type        = list(string)
+  default     = []
+}
+
 variable "operator_notification_channels" {
   description = "Monitoring notification channels of the people who run aiir: the responder's own failures go there (never back into aiir)."
   type        = list(string)

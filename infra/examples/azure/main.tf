@@ -4,7 +4,7 @@ terraform {
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = ">= 4.10.0, < 5.0.0"
+      version = ">= 4.40.0, < 5.0.0"
     }
   }
 }
@@ -39,6 +39,7 @@ module "aiir" {
   waf_policy_ids                = var.waf_policy_ids
   watched_resource_group_ids    = var.watched_resource_group_ids
   operator_action_group_id      = var.operator_action_group_id
+  paging_action_group_ids       = var.paging_action_group_ids
   alerting                      = var.alerting
   audit_policy_locked           = var.audit_policy_locked
 }

@@ -114,6 +114,12 @@ variable "operator_action_group_id" {
   default     = null
 }
 
+variable "paging_action_group_ids" {
+  description = "On-call action groups aiir pages for critical incidents (trigger-alert)."
+  type        = list(string)
+  default     = []
+}
+
 variable "alerting" {
   description = "Alerting thresholds (module README)."
   type        = any

@@ -34,6 +34,7 @@ module "aiir" {
   vertex_endpoints               = var.vertex_endpoints
   model_io_log_filter            = var.model_io_log_filter
   operator_notification_channels = var.operator_notification_channels
+  paging_notification_channels   = var.paging_notification_channels
   alerting                       = var.alerting
   audit_retention_locked         = var.audit_retention_locked
 }

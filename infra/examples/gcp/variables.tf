@@ -85,6 +85,12 @@ variable "operator_notification_channels" {
   default     = []
 }
 
+variable "paging_notification_channels" {
+  description = "On-call notification channels aiir pages for critical incidents (trigger-alert)."
+  type        = list(string)
+  default     = []
+}
+
 variable "alerting" {
   description = "Alerting thresholds (module README)."
   type        = any
