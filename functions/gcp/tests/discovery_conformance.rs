@@ -128,33 +128,33 @@ fn fixture_files_use_only_documented_fields() {
         (
             "vertex-endpoint.json",
             fixtures::VERTEX_ENDPOINT,
-            "GoogleCloudAiplatformV1Endpoint",
+            "aiplatform.GoogleCloudAiplatformV1Endpoint",
         ),
         (
             "vertex-operation.json",
             fixtures::VERTEX_OPERATION,
-            "GoogleLongrunningOperation",
+            "aiplatform.GoogleLongrunningOperation",
         ),
-        ("secret.json", fixtures::SECRET, "Secret"),
+        ("secret.json", fixtures::SECRET, "secretmanager.Secret"),
         (
             "secret-version.json",
             fixtures::SECRET_VERSION,
-            "SecretVersion",
+            "secretmanager.SecretVersion",
         ),
         (
             "compute-security-policy.json",
             fixtures::SECURITY_POLICY,
-            "SecurityPolicy",
+            "compute.SecurityPolicy",
         ),
         (
             "compute-operation.json",
             fixtures::COMPUTE_OPERATION,
-            "Operation",
+            "compute.Operation",
         ),
         (
             "pubsub-publish-response.json",
             fixtures::PUBLISH_RESPONSE,
-            "PublishResponse",
+            "pubsub.PublishResponse",
         ),
     ] {
         let v: Value = serde_json::from_str(text).unwrap();
@@ -174,12 +174,12 @@ fn the_checker_catches_what_it_must() {
         "state": "ON",
         "versionControlPolicy": {},
     });
-    let spec = serde_json::json!({ "$ref": "SecretVersion" });
+    let spec = serde_json::json!({ "$ref": "secretmanager.SecretVersion" });
     check(&bad, &spec, "v", &d["schemas"], &mut errors);
     assert_eq!(errors.len(), 2, "{errors:?}");
     let mut errors = Vec::new();
     let payload = serde_json::json!({ "payload": { "data": "aGk=", "dataCrc32c": 7 } });
-    let spec = serde_json::json!({ "$ref": "AddSecretVersionRequest" });
+    let spec = serde_json::json!({ "$ref": "secretmanager.AddSecretVersionRequest" });
     check(&payload, &spec, "b", &d["schemas"], &mut errors);
     assert_eq!(errors.len(), 1, "int64 must be a string: {errors:?}");
     assert!(matches_template(
