@@ -130,6 +130,15 @@ resource "azurerm_linux_function_app" "responder" {
 
   app_settings = local.app_settings
   tags         = local.tags
+
+  lifecycle {
+    # The default playbook reads ${AIIR_BLOCKLIST} and ${AIIR_KMS_KEY} without a fallback: the
+    # function would refuse to start (it validates the playbook before anything else).
+    precondition {
+      condition     = var.playbook_path != null || (var.blocklist_url != null && var.encryption_key_id != null)
+      error_message = "The default playbook needs blocklist_url (AIIR_BLOCKLIST) and encryption_key_id (AIIR_KMS_KEY); set them, or ship your own playbook (playbook_path)."
+    }
+  }
 }
 
 # The action group calls the `alerts` function with its function key (authLevel=function).

@@ -1,6 +1,7 @@
 # aiir's metrics on GCP: the service logs one JSON line per metric set
 # (`jsonPayload.message = "aiir metrics"`, `jsonPayload.metrics` = `{"cloud": "gcp", "kind":
-# INCIDENT_KIND, "namespace": "aiir", "samples": [{"name": N, "value": V, "unit": U}, …]}`).
+# INCIDENT_KIND, "namespace": "aiir", "samples": [{"name": N, "unit": U, "value": V}, …]}`,
+# as the service logs it: checked against `aiir-gcp serve` output).
 # One log-based distribution metric per aiir metric name (label `kind`) turns them into time
 # series; the dashboard charts them with the same panels as the Grafana dashboard.
 
@@ -57,7 +58,8 @@ resource "google_logging_metric" "aiir" {
     "jsonPayload.message = \"aiir metrics\"",
     "jsonPayload.metrics =~ \"\\\"name\\\":\\\"${each.value}\\\"\"",
   ])
-  value_extractor = "REGEXP_EXTRACT(jsonPayload.metrics, \"\\\"name\\\":\\\"${each.value}\\\",\\\"value\\\":([0-9.eE+-]+)\")"
+  # Sample keys are serialised in order name, unit, value: take the value after the name.
+  value_extractor = "REGEXP_EXTRACT(jsonPayload.metrics, \"\\\"name\\\":\\\"${each.value}\\\"[^}]*\\\"value\\\":([0-9.eE+-]+)\")"
 
   label_extractors = {
     kind = "REGEXP_EXTRACT(jsonPayload.metrics, \"\\\"kind\\\":\\\"([a-z-]+)\\\"\")"

@@ -97,6 +97,15 @@ resource "google_cloud_run_v2_service" "responder" {
       }
     }
   }
+
+  lifecycle {
+    # The default playbook reads ${AIIR_BLOCKLIST} and ${AIIR_KMS_KEY} without a fallback: the
+    # service would refuse to start (it validates the playbook before anything else).
+    precondition {
+      condition     = var.playbook_path != null || (var.blocklist != null && var.encryption_kms_key != null)
+      error_message = "The default playbook needs blocklist (AIIR_BLOCKLIST) and encryption_kms_key (AIIR_KMS_KEY); set them, or ship your own playbook (playbook_path)."
+    }
+  }
 }
 
 resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
