@@ -77,6 +77,26 @@ fn main() {
         .collect();
     let bytes: usize = texts.iter().map(String::len).sum();
 
+    // Wall-clock rates, and rates per CPU-second of this thread (`cpu_*`, = per core).
+    let stage = |p: Pass| {
+        json!({"prompts_per_s": texts.len() as f64 / p.wall, "mb_per_s": bytes as f64 / p.wall / 1e6,
+               "cpu_prompts_per_s": texts.len() as f64 / p.cpu, "cpu_mb_per_s": bytes as f64 / p.cpu / 1e6})
+    };
+    // `AIIR_BENCH_SECS=0 AIIR_BENCH_ONLY=full` loads once and runs one pass of the full
+    // pipeline only: what a profiler (`valgrind --tool=callgrind`) needs.
+    let secs = std::env::var("AIIR_BENCH_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(3.0);
+    let min = Duration::from_secs_f64(secs);
+    if std::env::var("AIIR_BENCH_ONLY").is_ok_and(|v| v == "full") {
+        let det = PromptDetector::builtin().expect("builtin detector");
+        // Warm-up pass: compiles the lazily built regexes outside the measured pass.
+        per_pass(&texts, Duration::ZERO, |t| det.scan(t).score);
+        let full = per_pass(&texts, min, |t| det.scan(t).score);
+        println!("{}", json!({"full_prompt_pipeline": stage(full)}));
+        return;
+    }
     // Model load: best of several cold parses (rules compile + weights + MinHash corpus).
     let mut load = Vec::new();
     for _ in 0..10 {
@@ -94,18 +114,12 @@ fn main() {
     let det = PromptDetector::builtin().unwrap();
     let rules = RuleSet::builtin().unwrap();
     let tox = ToxicityDetector::builtin().unwrap();
-    let min = Duration::from_secs(3);
     let full = per_pass(&texts, min, |t| det.scan(t).score);
     let norm = per_pass(&texts, min, |t| normalize(t).text.len() as f64);
     let normed: Vec<String> = texts.iter().map(|t| normalize(t).text).collect();
     let rules_only = per_pass(&normed, min, |t| rules.scan(t).len() as f64);
     let model_only = per_pass(&normed, min, |t| f64::from(det.model.raw(t)));
     let toxicity = per_pass(&texts, min, |t| tox.scan(t).score);
-    // Wall-clock rates, and rates per CPU-second of this thread (`cpu_*`, = per core).
-    let stage = |p: Pass| {
-        json!({"prompts_per_s": texts.len() as f64 / p.wall, "mb_per_s": bytes as f64 / p.wall / 1e6,
-               "cpu_prompts_per_s": texts.len() as f64 / p.cpu, "cpu_mb_per_s": bytes as f64 / p.cpu / 1e6})
-    };
     println!(
         "{}",
         json!({

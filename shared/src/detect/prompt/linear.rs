@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::features::{for_each_hash, Sparse, FEATURE_VERSION};
+use super::features::{signed_sum, Sparse, FEATURE_VERSION};
 use super::PromptError;
 
 const MAGIC: &[u8; 8] = b"AIIRLM01";
@@ -65,16 +65,8 @@ impl LinearModel {
     /// Raw (uncalibrated) logit of already-normalised text, without allocating.
     #[inline]
     pub fn raw(&self, text: &str) -> f32 {
-        let q = &self.q;
-        let mask = (1u64 << self.bits) - 1;
-        // Integer accumulation with a branchless sign: the sign bit is random, so a branch on it
-        // mispredicts half the time. Exact (and equal to the f32 sum below 2^24).
-        let mut acc = 0i64;
-        let n = for_each_hash(text, |h| {
-            let w = i64::from(q.get((h & mask) as usize).copied().unwrap_or(0));
-            let neg = -((h >> 63) as i64);
-            acc += (w ^ neg) - neg;
-        });
+        // Integer accumulation: exact, and equal to the f32 sum below 2^24.
+        let (acc, n) = signed_sum(text, &self.q, self.bits);
         self.bias + self.scale * (acc as f32) / (n.max(1) as f32).sqrt()
     }
 

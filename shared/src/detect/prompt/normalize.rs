@@ -202,7 +202,7 @@ fn confusable(c: char) -> Option<char> {
     })
 }
 
-fn is_leet(b: u8) -> bool {
+const fn is_leet(b: u8) -> bool {
     matches!(
         b,
         b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'8' | b'9' | b'@' | b'$' | b'!' | b'|' | b'+'
@@ -225,13 +225,83 @@ fn unleet(b: u8) -> u8 {
 }
 
 /// Stage 2: lower-case, fold homoglyphs, collapse whitespace, join spaced letters, fold leet.
+/// One scan over the bytes finds each word (split on `char::is_whitespace`) and whether it has
+/// leet, upper-case or non-ASCII bytes, so most words are copied as they are.
 fn fold_into(s: &str, out: &mut String, flags: &mut Flags) {
-    if s.is_ascii() {
-        fold_words(s.split([' ', '\t', '\n', '\r']), true, out, flags)
-    } else {
-        fold_words(s.split(char::is_whitespace), mostly_latin(s), out, flags)
+    let latin = s.is_ascii() || mostly_latin(s);
+    let b = s.as_bytes();
+    let mut f = Folder::new(out);
+    let mut i = 0;
+    // Length of the whitespace character starting at byte `i`, 0 if none.
+    let space_at = |i: usize| -> usize {
+        let c = CLASS[b[i] as usize];
+        if c & SEP != 0 {
+            1
+        } else if c & MAYBE_SEP != 0 {
+            s[i..]
+                .chars()
+                .next()
+                .filter(|c| c.is_whitespace())
+                .map_or(0, char::len_utf8)
+        } else {
+            0
+        }
+    };
+    while i < b.len() {
+        let n = space_at(i);
+        if n > 0 {
+            i += n;
+            continue;
+        }
+        let start = i;
+        let mut cls = 0u8;
+        while i < b.len() {
+            let c = CLASS[b[i] as usize];
+            if c & (SEP | MAYBE_SEP) != 0 && space_at(i) > 0 {
+                break;
+            }
+            cls |= c;
+            i += 1;
+        }
+        let ascii = cls & NON_ASCII == 0;
+        let upper = cls & (UPPER | NON_ASCII) != 0;
+        f.word(&s[start..i], ascii, cls & LEET != 0, upper, latin, flags);
     }
+    f.finish(flags);
 }
+
+/// Byte classes for the word scan of [`fold_into`].
+const SEP: u8 = 1;
+const LEET: u8 = 2;
+const UPPER: u8 = 4;
+const NON_ASCII: u8 = 8;
+/// Lead bytes of the non-ASCII whitespace characters (U+0085, U+00A0, U+1680, U+2000..U+205F,
+/// U+3000): decoded and checked when seen.
+const MAYBE_SEP: u8 = 16;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_whitespace() || c == 0x0B {
+            t[i] |= SEP;
+        }
+        if is_leet(c) {
+            t[i] |= LEET;
+        }
+        if c.is_ascii_uppercase() {
+            t[i] |= UPPER;
+        }
+        if c >= 0x80 {
+            t[i] |= NON_ASCII;
+        }
+        if matches!(c, 0xC2 | 0xE1 | 0xE2 | 0xE3) {
+            t[i] |= MAYBE_SEP;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// Fold other-script look-alikes everywhere when the text is mostly Latin, otherwise only in
 /// mixed-script words, so Russian or Greek prose is left intact.
@@ -249,69 +319,103 @@ fn mostly_latin(s: &str) -> bool {
 
 /// Stage 2 in one pass over the words, without a word list: each word is written lower-cased
 /// straight into `out`, and a run of >= 3 single-letter words is closed up afterwards.
-fn fold_words<'a>(
-    words: impl Iterator<Item = &'a str>,
-    mostly_latin: bool,
-    out: &mut String,
-    flags: &mut Flags,
-) {
-    let start_len = out.len();
-    // Start (in `out`) and length of the current run of single-letter words.
-    let (mut run_start, mut run_len) = (0usize, 0usize);
-    let close_run = |out: &mut String, run_start: usize, run_len: usize, flags: &mut Flags| {
-        if run_len >= 3 {
+struct Folder<'o> {
+    out: &'o mut String,
+    start_len: usize,
+    /// Start (in `out`) and length of the current run of single-letter words.
+    run_start: usize,
+    run_len: usize,
+    /// Scratch for words that change (leet, non-ASCII), reused across words.
+    owned: String,
+}
+
+impl<'o> Folder<'o> {
+    fn new(out: &'o mut String) -> Self {
+        let start_len = out.len();
+        Self {
+            out,
+            start_len,
+            run_start: 0,
+            run_len: 0,
+            owned: String::new(),
+        }
+    }
+
+    fn close_run(&mut self, flags: &mut Flags) {
+        if self.run_len >= 3 {
             // "a b c" (single characters, single spaces) -> "abc".
-            let joined: String = out[run_start..].chars().step_by(2).collect();
-            out.truncate(run_start);
-            out.push_str(&joined);
+            let joined: String = self.out[self.run_start..].chars().step_by(2).collect();
+            self.out.truncate(self.run_start);
+            self.out.push_str(&joined);
             flags.spaced_runs += 1;
         }
-    };
-    let mut owned = String::new();
-    for raw in words {
-        if raw.is_empty() {
-            continue;
-        }
-        let w: &str = if raw.is_ascii() {
-            if raw.bytes().any(is_leet) {
-                owned.clear();
-                owned.push_str(raw);
-                owned.make_ascii_lowercase();
-                fold_leet(&mut owned, flags);
-                &owned
+        self.run_len = 0;
+    }
+
+    /// One non-empty word; `ascii`, `leet` and `upper` say whether it is all ASCII, has a leet
+    /// byte, may have upper-case letters.
+    fn word(
+        &mut self,
+        raw: &str,
+        ascii: bool,
+        leet: bool,
+        upper: bool,
+        mostly_latin: bool,
+        flags: &mut Flags,
+    ) {
+        let mut upper = upper;
+        let w: &str = if ascii {
+            if leet {
+                self.owned.clear();
+                self.owned.push_str(raw);
+                self.owned.make_ascii_lowercase();
+                fold_leet(&mut self.owned, flags);
+                upper = false;
+                &self.owned
             } else {
                 raw
             }
         } else {
-            owned.clear();
+            self.owned.clear();
             let mixed = mostly_latin || raw.chars().any(|c| c.is_ascii_alphabetic());
             for c in raw.chars().flat_map(char::to_lowercase) {
                 match confusable(c).filter(|_| mixed) {
                     Some(l) => {
                         flags.homoglyphs += 1;
-                        owned.push(l)
+                        self.owned.push(l)
                     }
-                    None => owned.push(c),
+                    None => self.owned.push(c),
                 }
             }
-            fold_leet(&mut owned, flags);
-            &owned
+            fold_leet(&mut self.owned, flags);
+            &self.owned
         };
-        let mut chars = w.chars();
-        let single = matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphanumeric());
+        let single = if ascii {
+            w.len() == 1 && w.as_bytes()[0].is_ascii_alphanumeric()
+        } else {
+            let mut chars = w.chars();
+            matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphanumeric())
+        };
+        let out = &mut *self.out;
         if single {
-            if run_len == 0 {
-                if out.len() > start_len {
+            if self.run_len == 0 {
+                if out.len() > self.start_len {
                     out.push(' ');
                 }
-                run_start = out.len();
+                self.run_start = out.len();
             } else {
                 out.push(' ');
             }
         } else {
-            close_run(out, run_start, run_len, flags);
-            run_len = 0;
-            if out.len() > start_len {
+            if self.run_len >= 3 {
+                // `w` may borrow `owned`: close the run without touching it.
+                let joined: String = out[self.run_start..].chars().step_by(2).collect();
+                out.truncate(self.run_start);
+                out.push_str(&joined);
+                flags.spaced_runs += 1;
+            }
+            self.run_len = 0;
+            if out.len() > self.start_len {
                 out.push(' ');
             }
         }
@@ -323,12 +427,17 @@ fn fold_words<'a>(
             }
             None => out.push_str(w),
         }
-        out[at..].make_ascii_lowercase();
+        if upper {
+            out[at..].make_ascii_lowercase();
+        }
         if single {
-            run_len += 1;
+            self.run_len += 1;
         }
     }
-    close_run(out, run_start, run_len, flags);
+
+    fn finish(mut self, flags: &mut Flags) {
+        self.close_run(flags);
+    }
 }
 
 /// The word-list implementation [`fold_words`] replaced, kept as the reference in tests.
@@ -503,21 +612,24 @@ fn decode_payloads(s: &str) -> Vec<(&'static str, String)> {
     let is_b64 = |c: u8| B64_ALPHABET[c as usize];
     let mut i = 0;
     while i < b.len() {
-        if !is_b64(b[i]) {
+        // Branchless scan to the next run of at least 16 alphabet bytes (most text has none).
+        let mut run = 0usize;
+        while i < b.len() && run < 16 {
+            run = (run + 1) * usize::from(is_b64(b[i]));
             i += 1;
-            continue;
         }
-        let start = i;
+        if run < 16 {
+            break;
+        }
+        let start = i - 16;
         while i < b.len() && is_b64(b[i]) {
             i += 1;
         }
         let run = &s[start..i];
-        if run.len() >= 16 {
-            if let Some(t) = decode_hex(run) {
-                out.push(("hex", t));
-            } else if let Some(t) = decode_base64(run) {
-                out.push(("base64", t));
-            }
+        if let Some(t) = decode_hex(run) {
+            out.push(("hex", t));
+        } else if let Some(t) = decode_base64(run) {
+            out.push(("base64", t));
         }
     }
     // `\x41\x42` style hex escapes.
@@ -718,14 +830,20 @@ fn is_common(w: &str) -> bool {
 /// (common words, words) among the first 64 words of `s`; stops early once `stop` common
 /// words were seen.
 fn common_ratio(s: &str, stop: usize) -> (usize, usize) {
-    let mut words = 0;
-    let mut common = 0;
-    for w in s
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| !w.is_empty())
-    {
+    let b = s.as_bytes();
+    let (mut words, mut common, mut i) = (0usize, 0usize, 0usize);
+    // Words are runs of ASCII letters (bytes of other characters separate them).
+    while i < b.len() {
+        if !b[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
         words += 1;
-        if w.len() <= 12 && is_common(w) {
+        if i - start <= 12 && is_common(&s[start..i]) {
             common += 1;
         }
         // A sample is enough to tell English from rot13.

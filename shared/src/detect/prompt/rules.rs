@@ -51,10 +51,10 @@ pub struct RuleHit {
 pub struct RuleSet {
     pub version: String,
     rules: Vec<RuleDef>,
-    /// One automaton over the normalised text for phrases and anchors together (one pass):
-    /// pattern index → what it stands for.
-    phrases: AhoCorasick,
-    targets: Vec<Vec<Target>>,
+    /// Phrases and anchors matched over the normalised text, as two automata: the ASCII
+    /// patterns (small byte alphabet, so the DFA stays small enough for the cache) and the
+    /// others, run only when the text has one of their lead bytes. Pattern index → targets.
+    phrases: [Matcher; 2],
     phrase_rule: Vec<usize>,
     /// Whether a phrase needs a word boundary on each side.
     phrase_bounds: Vec<(bool, bool)>,
@@ -65,7 +65,17 @@ pub struct RuleSet {
     sources: Vec<Vec<String>>,
 }
 
-/// What a pattern of the combined automaton stands for.
+/// One phrase/anchor automaton with what each of its patterns stands for.
+#[derive(Debug)]
+struct Matcher {
+    ac: AhoCorasick,
+    targets: Vec<Vec<Target>>,
+    /// Bytes >= 0xC0 (UTF-8 lead bytes) in its patterns: a text with none of them cannot match
+    /// a non-ASCII pattern.
+    leads: [bool; 256],
+}
+
+/// What a pattern of an automaton stands for.
 #[derive(Debug, Clone, Copy)]
 enum Target {
     /// Phrase index (into `phrase_rule` / `phrase_bounds`).
@@ -81,6 +91,8 @@ fn compile(id: &str, pats: &[String]) -> Result<Vec<Regex>, PromptError> {
             let pat = pat.replace("\\b", "(?-u:\\b)");
             regex::RegexBuilder::new(&pat)
                 .size_limit(8 << 20)
+                // Room for the lazy DFA of the bounded repeats, so its cache is not rebuilt.
+                .dfa_size_limit(16 << 20)
                 .build()
                 .map_err(|e| PromptError::Rules(format!("rule {id}: {e}")))
         })
@@ -170,9 +182,9 @@ impl RuleSet {
                 .build(pats)
                 .map_err(|e| PromptError::Rules(format!("automaton: {e}")))
         };
-        // Phrases and anchors share one automaton; identical strings share one pattern.
-        let mut all: Vec<String> = Vec::new();
-        let mut targets: Vec<Vec<Target>> = Vec::new();
+        // Phrases and anchors share one pass; identical strings share one pattern.
+        let mut all: [Vec<String>; 2] = Default::default();
+        let mut targets: [Vec<Vec<Target>>; 2] = Default::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let items = phrases
             .iter()
@@ -185,17 +197,32 @@ impl RuleSet {
                     .map(|(a, &ri)| (a, Target::Anchor(ri))),
             );
         for (pat, t) in items {
+            let k = usize::from(!pat.is_ascii());
             let id = *seen.entry(pat.clone()).or_insert_with(|| {
-                all.push(pat.clone());
-                targets.push(Vec::new());
-                all.len() - 1
+                all[k].push(pat.clone());
+                targets[k].push(Vec::new());
+                all[k].len() - 1
             });
-            targets[id].push(t);
+            targets[k][id].push(t);
         }
+        let [ascii_targets, other_targets] = targets;
+        let matcher = |pats: &[String], targets| -> Result<Matcher, PromptError> {
+            let mut leads = [false; 256];
+            for b in pats.iter().flat_map(|p| p.bytes()).filter(|&b| b >= 0xC0) {
+                leads[b as usize] = true;
+            }
+            Ok(Matcher {
+                ac: build(pats)?,
+                targets,
+                leads,
+            })
+        };
         Ok(Self {
             version: file.version,
-            phrases: build(&all)?,
-            targets,
+            phrases: [
+                matcher(&all[0], ascii_targets)?,
+                matcher(&all[1], other_targets)?,
+            ],
             phrase_rule,
             phrase_bounds,
             squashed: build(&squashed)?,
@@ -219,40 +246,54 @@ impl RuleSet {
         let mut fired: Vec<Option<String>> = vec![None; self.rules.len()];
         let mut any = false;
         let mut gated = vec![false; self.rules.len()];
-        for m in self.phrases.find_overlapping_iter(text) {
-            for &t in &self.targets[m.pattern().as_usize()] {
-                let pi = match t {
-                    Target::Anchor(ri) => {
-                        gated[ri] = true;
+        // Where each rule's first phrase hit is, as the single combined automaton this replaces
+        // would have reported it first: by end, then longest first.
+        let mut first: Vec<(usize, std::cmp::Reverse<usize>, usize)> =
+            vec![(usize::MAX, std::cmp::Reverse(0), 0); self.rules.len()];
+        let non_ascii = !text.is_ascii();
+        for (k, matcher) in self.phrases.iter().enumerate() {
+            if k == 1 && !(non_ascii && text.bytes().any(|b| matcher.leads[b as usize])) {
+                continue;
+            }
+            for m in matcher.ac.find_overlapping_iter(text) {
+                for &t in &matcher.targets[m.pattern().as_usize()] {
+                    let pi = match t {
+                        Target::Anchor(ri) => {
+                            gated[ri] = true;
+                            continue;
+                        }
+                        Target::Phrase(pi) => pi,
+                    };
+                    let ri = self.phrase_rule[pi];
+                    let key = (m.end(), std::cmp::Reverse(m.end() - m.start()), m.start());
+                    if key >= first[ri] {
                         continue;
                     }
-                    Target::Phrase(pi) => pi,
-                };
-                let ri = self.phrase_rule[pi];
-                if fired[ri].is_some() {
-                    continue;
+                    let (lb, rb) = self.phrase_bounds[pi];
+                    let before = text[..m.start()].chars().next_back();
+                    let after = text[m.end()..].chars().next();
+                    if (lb && is_word(before)) || (rb && is_word(after)) {
+                        continue;
+                    }
+                    first[ri] = key;
+                    any = true;
                 }
-                let (lb, rb) = self.phrase_bounds[pi];
-                let before = text[..m.start()].chars().next_back();
-                let after = text[m.end()..].chars().next();
-                if (lb && is_word(before)) || (rb && is_word(after)) {
-                    continue;
-                }
-                fired[ri] = Some(cut(&text[m.start()..], 80.min(m.end() - m.start())));
-                any = true;
+            }
+        }
+        for (ri, &(end, _, start)) in first.iter().enumerate() {
+            if end != usize::MAX {
+                fired[ri] = Some(cut(&text[start..], 80.min(end - start)));
             }
         }
         // The letters-only pass only matters for punctuation-split text (`ig-nore all_prev`) or
         // words run together (joined spaced letters `ignoreallprevious`).
         let (mut punct, mut run, mut longest) = (0usize, 0usize, 0usize);
+        // Branchless: word ends are too irregular for the branch predictor.
         for c in text.bytes() {
-            if c.is_ascii_alphanumeric() {
-                run += 1;
-                longest = longest.max(run);
-            } else {
-                run = 0;
-                punct += usize::from(c.is_ascii_punctuation());
-            }
+            let alnum = usize::from(c.is_ascii_alphanumeric());
+            run = (run + 1) * alnum;
+            longest = longest.max(run);
+            punct += usize::from(c.is_ascii_punctuation());
         }
         if self.squashed.patterns_len() > 0 && (punct * 10 > text.len() || longest >= 20) {
             let sq = squash(text);
