@@ -193,4 +193,14 @@ data "aws_iam_policy_document" "responder" {
     actions   = ["sns:GetTopicAttributes", "sns:Publish"]
     resources = [local.notify_topic]
   }
+
+  # --- trigger-alert: only the one alarm that pages on-call ------------------------------------
+  dynamic "statement" {
+    for_each = var.page_alarm_arn == null ? [] : [var.page_alarm_arn]
+    content {
+      sid       = "PageAlarm"
+      actions   = ["cloudwatch:DescribeAlarms", "cloudwatch:SetAlarmState"]
+      resources = [statement.value]
+    }
+  }
 }

@@ -23,6 +23,7 @@ locals {
       AWS_LAMBDA_LOG_LEVEL   = var.log_level
     },
     var.waf_ip_set_arn == null ? {} : { AIIR_WAF_IP_SET = var.waf_ip_set_arn },
+    var.page_alarm_arn == null ? {} : { AIIR_PAGE_TARGET = var.page_alarm_arn },
     var.tool_secret_arn == null ? {} : { AIIR_TOOL_SECRET = var.tool_secret_arn },
     var.playbook_path == null ? {} : { AIIR_PLAYBOOK = var.playbook_path },
   )

@@ -86,6 +86,17 @@ variable "waf_ip_set_arn" {
   default     = null
 }
 
+variable "page_alarm_arn" {
+  description = "ARN of the CloudWatch alarm whose actions page on-call; trigger-alert sets it to ALARM for critical incidents (AIIR_PAGE_TARGET). null: paging is not configured."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.page_alarm_arn == null || can(regex("^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:.+$", var.page_alarm_arn))
+    error_message = "page_alarm_arn must be a CloudWatch alarm ARN (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME)."
+  }
+}
+
 variable "sagemaker_endpoint_names" {
   description = "SageMaker endpoints aiir may roll back or disable; the alerting rules are created for each."
   type        = list(string)

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tracing::{info, warn};
 
-use crate::action::{ActionKind, ActionSpec};
+use crate::action::ActionSpec;
 use crate::audit::{AuditRecord, AuditSink, StepRecord, StepStatus};
 use crate::model::{Alert, AlertStatus, Incident, NistPhase, ResourceKind, ResourceRef};
 use crate::operator::OperatorEvent;
@@ -298,8 +298,7 @@ impl Responder {
                     self.skipped(incident, step, StepStatus::AwaitingApproval, &note)
                 }
                 Decision::Execute => {
-                    let limited =
-                        step.mode == Mode::Enforce && step.action.kind() != ActionKind::Notify;
+                    let limited = step.mode == Mode::Enforce && !step.action.kind().is_message();
                     if limited && escalation.is_none() {
                         escalation = self.blast_radius_exceeded(step).await?;
                     }
@@ -660,8 +659,9 @@ impl Responder {
         steps.reverse();
         let mut results = Vec::new();
         for (sk, record) in steps {
-            // Nothing was changed (or it was already undone); a sent message cannot be unsent.
-            if record.status != StepStatus::Applied || record.action.kind() == ActionKind::Notify {
+            // Nothing was changed (or it was already undone); a sent message or page cannot be
+            // taken back.
+            if record.status != StepStatus::Applied || !record.action.kind().is_reversible() {
                 continue;
             }
             let started_at = self.now();

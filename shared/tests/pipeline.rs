@@ -47,7 +47,7 @@ impl Remediator for RecordingRemediator {
                 return Err(ActionError::Transient("throttled".into()));
             }
         }
-        if *self.fail_permanent.lock().unwrap() && kind != ActionKind::Notify {
+        if *self.fail_permanent.lock().unwrap() && !kind.is_message() {
             return Err(ActionError::Denied("not allowed".into()));
         }
         let key = format!("{kind}:{}", request.target.id);
@@ -58,8 +58,8 @@ impl Remediator for RecordingRemediator {
             .get(&key)
             .copied()
             .unwrap_or(false);
-        let changed = kind == ActionKind::Notify || !before;
-        if request.mode == Mode::Enforce && kind != ActionKind::Notify {
+        let changed = kind.is_message() || !before;
+        if request.mode == Mode::Enforce && !kind.is_message() {
             self.contained.lock().unwrap().insert(key, true);
         }
         Ok(ActionOutcome {
@@ -120,8 +120,20 @@ struct Harness {
     audit: Arc<MemoryAuditSink>,
 }
 
+/// The same environment with paging configured (`AIIR_PAGE_TARGET`).
+fn env_with_page(name: &str) -> Option<String> {
+    match name {
+        "AIIR_PAGE_TARGET" => Some("oncall-page".into()),
+        other => env(other),
+    }
+}
+
 fn harness_with(playbook: &str) -> Harness {
-    let playbook = Arc::new(Playbook::load(playbook, &env).expect("playbook loads"));
+    harness_env(playbook, &env)
+}
+
+fn harness_env(playbook: &str, env: &dyn Fn(&str) -> Option<String>) -> Harness {
+    let playbook = Arc::new(Playbook::load(playbook, env).expect("playbook loads"));
     let remediator = Arc::new(RecordingRemediator::default());
     let state = Arc::new(MemoryStateStore::new());
     let audit = Arc::new(MemoryAuditSink::default());
@@ -603,4 +615,146 @@ match = { kinds = ["data-leakage"] }
     assert!(aiir_core::plan::plan(&incident, &playbook, true)
         .iter()
         .all(|s| s.mode == Mode::DryRun));
+}
+
+fn critical_leak(occurrence: &str) -> Alert {
+    let mut alert = leak_alert(occurrence, &[]);
+    alert.severity = Some(Severity::Critical);
+    alert
+}
+
+#[tokio::test]
+async fn critical_incident_pages_once_and_undo_leaves_the_page_alone() {
+    let h = harness_env(DEFAULT_PLAYBOOK, &env_with_page);
+    let report = h
+        .responder
+        .handle(Request::Alerts(vec![critical_leak("t1")]), false)
+        .await
+        .unwrap();
+    let incident = &report.incidents[0];
+    assert_eq!(incident.outcome, Outcome::Contained, "{incident:#?}");
+    let page = incident
+        .steps
+        .iter()
+        .find(|s| s.action.kind() == ActionKind::TriggerAlert)
+        .expect("a trigger-alert step");
+    assert_eq!(page.rule, "page-on-critical");
+    assert_eq!(page.target.id, "oncall-page");
+    assert_eq!(page.status, StepStatus::Applied);
+    assert_eq!(h.remediator.calls_of(ActionKind::TriggerAlert), 1);
+
+    // Redelivery: paged once.
+    h.responder
+        .handle(Request::Alerts(vec![critical_leak("t1")]), false)
+        .await
+        .unwrap();
+    assert_eq!(h.remediator.calls_of(ActionKind::TriggerAlert), 1);
+
+    // A page cannot be taken back: undo restores the changes and skips it.
+    let undone = h
+        .responder
+        .handle(
+            Request::Operator(OperatorEvent::Undo {
+                incident_id: incident.incident.id.clone(),
+                steps: vec![],
+                operator: "bob".into(),
+            }),
+            false,
+        )
+        .await
+        .unwrap();
+    let kinds: Vec<ActionKind> = undone
+        .operator_steps
+        .iter()
+        .map(|s| s.action.kind())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![ActionKind::QuarantineData, ActionKind::LockPublicAccess]
+    );
+}
+
+#[tokio::test]
+async fn paging_is_not_planned_when_unconfigured_or_not_critical() {
+    // The default environment has no AIIR_PAGE_TARGET: the playbook loads, nothing pages.
+    let h = harness();
+    let r = h
+        .responder
+        .handle(Request::Alerts(vec![critical_leak("t1")]), false)
+        .await
+        .unwrap();
+    assert_eq!(r.incidents[0].outcome, Outcome::Contained);
+    assert!(r.incidents[0]
+        .steps
+        .iter()
+        .all(|s| s.action.kind() != ActionKind::TriggerAlert));
+    // Configured, but a high (not critical) incident does not page.
+    let h = harness_env(DEFAULT_PLAYBOOK, &env_with_page);
+    let r = h
+        .responder
+        .handle(Request::Alerts(vec![leak_alert("t1", &[])]), false)
+        .await
+        .unwrap();
+    assert_eq!(h.remediator.calls_of(ActionKind::TriggerAlert), 0);
+    assert!(r.incidents[0]
+        .steps
+        .iter()
+        .all(|s| s.action.kind() != ActionKind::TriggerAlert));
+}
+
+#[tokio::test]
+async fn blast_radius_never_holds_back_a_page() {
+    let h = harness_env(DEFAULT_PLAYBOOK, &env_with_page);
+    for i in 0..3 {
+        h.responder
+            .handle(
+                Request::Alerts(vec![critical_leak(&format!("t{i}"))]),
+                false,
+            )
+            .await
+            .unwrap();
+    }
+    let r = h
+        .responder
+        .handle(Request::Alerts(vec![critical_leak("t3")]), false)
+        .await
+        .unwrap();
+    let incident = &r.incidents[0];
+    assert_eq!(incident.outcome, Outcome::Escalated);
+    let page = incident
+        .steps
+        .iter()
+        .find(|s| s.action.kind() == ActionKind::TriggerAlert)
+        .unwrap();
+    assert_eq!(page.status, StepStatus::Applied, "{page:#?}");
+    assert_eq!(h.remediator.calls_of(ActionKind::TriggerAlert), 4);
+}
+
+#[test]
+fn trigger_alert_playbook_errors_name_the_field() {
+    let text = |alert: &str| {
+        format!(
+            "version = 1\n[[rules]]\nname = \"page\"\nmatch = {{ min_severity = \"critical\" }}\n[[rules.actions]]\ntype = \"trigger-alert\"\nalert = \"{alert}\"\n"
+        )
+    };
+    assert!(
+        Playbook::load(&text(""), &env).is_ok(),
+        "empty: not configured"
+    );
+    assert!(Playbook::load(&text("oncall"), &env).is_ok());
+    for bad in ["   ", " oncall"] {
+        let Err(PlaybookError::Invalid(problems)) = Playbook::load(&text(bad), &env) else {
+            panic!("`{bad}` must be invalid")
+        };
+        assert_eq!(
+            problems[0].field, "rules[0].actions[0].alert",
+            "{problems:?}"
+        );
+        assert!(!problems[0].fix.is_empty());
+    }
+    let missing = "version = 1\n[[rules]]\nname = \"page\"\nmatch = { any = true }\n[[rules.actions]]\ntype = \"trigger-alert\"\n";
+    let Err(PlaybookError::Parse(message)) = Playbook::load(missing, &env) else {
+        panic!("a trigger-alert without `alert` must fail")
+    };
+    assert!(message.contains("alert"), "{message}");
 }

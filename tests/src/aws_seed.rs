@@ -57,6 +57,9 @@ pub struct Deployment {
     /// Already in the IP set before any incident.
     pub existing_blocked_cidr: String,
     pub topic_arn: String,
+    /// The CloudWatch alarm that pages on-call (its action: the topic); trigger-alert raises it.
+    pub page_alarm: String,
+    pub page_alarm_arn: String,
     /// An SQS queue subscribed to the topic: what was published can be read back.
     pub inbox_queue_url: String,
     pub kms_key_arn: String,
@@ -89,6 +92,7 @@ impl Deployment {
             "AIIR_QUARANTINE_BUCKET" => self.quarantine_bucket.clone(),
             "AIIR_KMS_KEY" => self.kms_key_arn.clone(),
             "AIIR_NOTIFY_TOPIC" => self.topic_arn.clone(),
+            "AIIR_PAGE_TARGET" => self.page_alarm_arn.clone(),
             "AIIR_STATE_TABLE" => self.state_table.clone(),
             "AIIR_AUDIT_BUCKET" => self.audit_bucket.clone(),
             _ => return None,
@@ -206,6 +210,8 @@ pub async fn seed_ai_deployment(server: &MotoServer) -> Result<Deployment> {
         ip_set_id: String::new(),
         existing_blocked_cidr: "198.51.100.0/24".into(),
         topic_arn: String::new(),
+        page_alarm: "aiir-page-oncall".into(),
+        page_alarm_arn: format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:aiir-page-oncall"),
         inbox_queue_url: String::new(),
         kms_key_arn: String::new(),
         endpoint_name: "fraud-detector".into(),
@@ -326,6 +332,25 @@ pub async fn seed_ai_deployment(server: &MotoServer) -> Result<Deployment> {
         .topic_arn()
         .unwrap_or_default()
         .to_string();
+
+    // The paging alarm: quiet (no data → OK), its ALARM action is the incidents topic.
+    clients
+        .cloudwatch
+        .put_metric_alarm()
+        .alarm_name(&d.page_alarm)
+        .alarm_description("Pages on-call (aiir trigger-alert sets it to ALARM)")
+        .namespace("aiir")
+        .metric_name("IncidentPages")
+        .statistic("Sum".into())
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator("GreaterThanOrEqualToThreshold".into())
+        .treat_missing_data("notBreaching")
+        .alarm_actions(&d.topic_arn)
+        .send()
+        .await
+        .context("create the paging alarm")?;
 
     let queue = server
         .json_call(

@@ -878,3 +878,112 @@ async fn missing_resources_are_not_found_and_rollback_needs_a_known_good_config(
     );
     Ok(())
 }
+
+// --------------------------------------------------------------------------- trigger-alert
+
+fn page(alert: &str) -> ActionSpec {
+    ActionSpec::TriggerAlert {
+        alert: alert.into(),
+    }
+}
+
+/// The paging alarm's state and reason, read from moto directly.
+async fn alarm_state(env: &AwsEnv) -> Result<(String, String)> {
+    let out = env
+        .clients
+        .cloudwatch
+        .describe_alarms()
+        .alarm_names(&env.d.page_alarm)
+        .send()
+        .await?;
+    let alarm = out
+        .metric_alarms()
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("paging alarm missing"))?;
+    Ok((
+        alarm
+            .state_value()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        alarm.state_reason().unwrap_or_default().to_string(),
+    ))
+}
+
+#[tokio::test]
+async fn trigger_alert_dry_run_enforce_repeat_undo() -> Result<()> {
+    let env = aws_env().await?;
+    let action = page(&env.d.page_alarm_arn);
+    let target = ResourceRef::new(ResourceKind::Other, env.d.page_alarm_arn.clone());
+    let inc = incident(IncidentKind::DataLeakage, vec![target.clone()]);
+    let (before, _) = alarm_state(&env).await?;
+    ensure!(before != "ALARM", "seeded alarm starts quiet, got {before}");
+
+    // Dry-run: reads the alarm, says what it would do, changes nothing.
+    let out = env.apply(&inc, &action, &target, Mode::DryRun).await?;
+    assert!(out.changed);
+    let text = joined(&out.details);
+    assert!(
+        text.contains(&format!(
+            "would set alarm aiir-page-oncall from {before} to ALARM (1 alarm action(s))"
+        )),
+        "{text}"
+    );
+    assert_eq!(alarm_state(&env).await?.0, before);
+
+    // Enforce: ALARM, with the incident and the step in the reason.
+    let out = env.apply(&inc, &action, &target, Mode::Enforce).await?;
+    assert!(out.changed, "{out:?}");
+    assert_eq!(out.prior_state["state"], before.as_str());
+    let (state, reason) = alarm_state(&env).await?;
+    assert_eq!(state, "ALARM");
+    assert!(reason.contains(&inc.id), "{reason}");
+    assert!(reason.contains("[aiir step "), "{reason}");
+    assert_eq!(out.new_state["state"], "ALARM");
+
+    // Repeat (a redelivered step): already raised, not set again.
+    let again = env.apply(&inc, &action, &target, Mode::Enforce).await?;
+    assert!(!again.changed);
+    assert!(joined(&again.details).contains("already in ALARM for this step"));
+    assert_eq!(alarm_state(&env).await?.1, reason, "reason untouched");
+
+    // Another incident while the alarm is still in ALARM: on-call was paged; left alone.
+    let other = incident(IncidentKind::ModelDrift, vec![target.clone()]);
+    let request = aiir_core::remediate::ActionRequest {
+        incident: &other,
+        step_id: "step-e2e-another-incident",
+        action: &action,
+        target: &target,
+        mode: Mode::Enforce,
+        summary: &[],
+    };
+    let out = aiir_core::remediate::Remediator::apply(&env.remediator, &request).await?;
+    assert!(
+        !out.changed && joined(&out.details).contains("not raised again"),
+        "{out:?}"
+    );
+    assert_eq!(alarm_state(&env).await?.1, reason, "reason untouched");
+
+    // Undo: a page cannot be taken back; the alarm is not touched.
+    let record = AwsEnv::record(&inc, &action, &target, &out);
+    let undone = env.undo(&record).await?;
+    assert!(!undone.changed);
+    assert_eq!(alarm_state(&env).await?.0, "ALARM");
+    Ok(())
+}
+
+#[tokio::test]
+async fn trigger_alert_missing_alarm_is_a_clear_error() -> Result<()> {
+    let env = aws_env().await?;
+    let action = page("no-such-alarm");
+    let target = ResourceRef::new(ResourceKind::Other, "no-such-alarm");
+    let inc = incident(IncidentKind::DataLeakage, vec![target.clone()]);
+    for mode in [Mode::DryRun, Mode::Enforce] {
+        let err = env.apply(&inc, &action, &target, mode).await.unwrap_err();
+        assert!(
+            matches!(&err, aiir_core::remediate::ActionError::NotFound(m) if m.contains("no-such-alarm")),
+            "{err:?}"
+        );
+    }
+    assert_ne!(alarm_state(&env).await?.0, "ALARM");
+    Ok(())
+}

@@ -17,6 +17,8 @@ pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sns: aws_sdk_sns::Client,
     pub lambda: aws_sdk_lambda::Client,
+    /// trigger-alert: `SetAlarmState` on the paging alarm.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// The region the clients talk to (for ARNs built from names).
     pub region: Option<String>,
 }
@@ -36,6 +38,7 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(conf),
             sns: aws_sdk_sns::Client::new(conf),
             lambda: aws_sdk_lambda::Client::new(conf),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(conf),
             region: conf.region().map(|r| r.to_string()),
         }
     }

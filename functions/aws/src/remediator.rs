@@ -18,6 +18,7 @@ pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
         ActionKind::EnforceEncryption => actions::enforce_encryption::required_permissions(),
         ActionKind::QuarantineData => actions::quarantine_data::required_permissions(),
         ActionKind::Notify => actions::notify::required_permissions(),
+        ActionKind::TriggerAlert => actions::trigger_alert::required_permissions(),
     }
 }
 
@@ -72,6 +73,7 @@ impl Remediator for AwsRemediator {
             }
             ActionKind::QuarantineData => actions::quarantine_data::apply(&ctx, request).await,
             ActionKind::Notify => actions::notify::apply(&ctx, request).await,
+            ActionKind::TriggerAlert => actions::trigger_alert::apply(&ctx, request).await,
         }
     }
 
@@ -86,6 +88,7 @@ impl Remediator for AwsRemediator {
             ActionKind::EnforceEncryption => actions::enforce_encryption::undo(&ctx, record).await,
             ActionKind::QuarantineData => actions::quarantine_data::undo(&ctx, record).await,
             ActionKind::Notify => actions::notify::undo(&ctx, record).await,
+            ActionKind::TriggerAlert => actions::trigger_alert::undo(&ctx, record).await,
         }
     }
 }

@@ -47,6 +47,7 @@ const SIDS: &[(&str, &[&str])] = &[
     ("QuarantineBuckets", &["quarantine-data"]),
     ("QuarantineObjects", &["quarantine-data"]),
     ("Notify", &["notify"]),
+    ("PageAlarm", &["trigger-alert"]),
 ];
 
 /// Needed by the deployment rather than by a code path, each with its reason.

@@ -39,11 +39,14 @@ pub struct Endpoints {
     pub key_vault: Option<String>,
     /// Replaces the scheme and host of Content Safety URLs.
     pub content_safety: Option<String>,
+    /// Replaces the scheme and host of Logs Ingestion URLs (`https://{dce}.ingest.monitor.azure.com`).
+    pub logs_ingestion: Option<String>,
 }
 
 impl Endpoints {
     /// Read `AIIR_AZURE_ARM_ENDPOINT`, `AIIR_AZURE_BLOB_ENDPOINT`, `AIIR_AZURE_TABLE_ENDPOINT`,
-    /// `AIIR_AZURE_KEYVAULT_ENDPOINT`, `AIIR_AZURE_CONTENT_SAFETY_ENDPOINT`.
+    /// `AIIR_AZURE_KEYVAULT_ENDPOINT`, `AIIR_AZURE_CONTENT_SAFETY_ENDPOINT`,
+    /// `AIIR_AZURE_LOGS_INGESTION_ENDPOINT`.
     pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Self {
         let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
         Self {
@@ -52,6 +55,7 @@ impl Endpoints {
             table: get("AIIR_AZURE_TABLE_ENDPOINT"),
             key_vault: get("AIIR_AZURE_KEYVAULT_ENDPOINT"),
             content_safety: get("AIIR_AZURE_CONTENT_SAFETY_ENDPOINT"),
+            logs_ingestion: get("AIIR_AZURE_LOGS_INGESTION_ENDPOINT"),
         }
     }
 

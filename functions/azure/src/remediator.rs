@@ -18,6 +18,7 @@ pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
         ActionKind::RollbackModel => actions::rollback_model::required_permissions(),
         ActionKind::BlockPrompt => actions::block_prompt::required_permissions(),
         ActionKind::EnforceEncryption => actions::enforce_encryption::required_permissions(),
+        ActionKind::TriggerAlert => actions::trigger_alert::required_permissions(),
     }
 }
 
@@ -71,6 +72,7 @@ impl Remediator for AzureRemediator {
             ActionKind::DisableEndpoint => actions::disable_endpoint::apply(&ctx, request).await,
             ActionKind::RollbackModel => actions::rollback_model::apply(&ctx, request).await,
             ActionKind::BlockPrompt => actions::block_prompt::apply(&ctx, request).await,
+            ActionKind::TriggerAlert => actions::trigger_alert::apply(&ctx, request).await,
         }
     }
 
@@ -85,6 +87,7 @@ impl Remediator for AzureRemediator {
             ActionKind::DisableEndpoint => actions::disable_endpoint::undo(&ctx, record).await,
             ActionKind::RollbackModel => actions::rollback_model::undo(&ctx, record).await,
             ActionKind::BlockPrompt => actions::block_prompt::undo(&ctx, record).await,
+            ActionKind::TriggerAlert => actions::trigger_alert::undo(&ctx, record).await,
         }
     }
 }

@@ -328,6 +328,7 @@ impl Azurite {
             table: Some(self.table_endpoint()),
             key_vault: rest.map(str::to_string),
             content_safety: rest.map(str::to_string),
+            logs_ingestion: rest.map(str::to_string),
         }
     }
 

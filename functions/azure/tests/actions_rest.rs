@@ -37,6 +37,7 @@ fn remediator(rest: &FixtureServer) -> AzureRemediator {
     let endpoints = Endpoints {
         arm: Some(rest.base.clone()),
         content_safety: Some(rest.base.clone()),
+        logs_ingestion: Some(rest.base.clone()),
         ..Default::default()
     };
     let http = aiir_azure::clients::http_client(None).unwrap();
@@ -919,4 +920,160 @@ async fn block_prompt_adds_the_caller_to_an_application_gateway_waf_rule_and_und
         w[1].body,
         expected(before["properties"]["customRules"].clone())
     );
+}
+
+// --------------------------------------------------------------------------- trigger-alert
+
+const DCR: &str = "dcr-4a7b1c2d3e4f40e2b13dac29cfb46af4";
+const STREAM: &str = "Custom-AiirIncidents_CL";
+
+fn ingestion_url() -> String {
+    format!("https://aiir-dce.eastus-2.ingest.monitor.azure.com/dataCollectionRules/{DCR}/streams/{STREAM}")
+}
+
+fn ingestion_path() -> String {
+    format!("/dataCollectionRules/{DCR}/streams/{STREAM}")
+}
+
+fn page_step(alert: &str) -> Step {
+    Step::new(
+        IncidentKind::DataLeakage,
+        ActionSpec::TriggerAlert {
+            alert: alert.into(),
+        },
+        ResourceRef::new(ResourceKind::Other, alert),
+    )
+}
+
+/// The route answers as `post_IngestUsingDataCollectionRule.json` does: `204`, no body.
+fn ingestion_routes() -> Vec<Route> {
+    let published = example("post_IngestUsingDataCollectionRule.json");
+    assert!(published.pointer("/responses/204").is_some());
+    assert!(published.pointer("/responses/204/body").is_none());
+    vec![Route::new(
+        "POST",
+        ingestion_path(),
+        vec![(204, Value::Null)],
+    )]
+}
+
+#[tokio::test]
+async fn trigger_alert_posts_one_record_to_the_logs_ingestion_stream() {
+    let step = page_step(&ingestion_url());
+
+    // Dry-run: nothing sent (the API has no read), the target described.
+    let dry_rest = FixtureServer::start(ingestion_routes()).await.unwrap();
+    let dry = step
+        .apply(&remediator(&dry_rest), Mode::DryRun)
+        .await
+        .unwrap();
+    assert!(dry.changed);
+    assert!(dry_rest.requests().is_empty());
+    assert!(
+        dry.details[0].starts_with(&format!(
+            "would post the incident to stream {STREAM} of data collection rule {DCR}"
+        )),
+        "{:?}",
+        dry.details
+    );
+
+    let rest = FixtureServer::start(ingestion_routes()).await.unwrap();
+    let r = remediator(&rest);
+    let applied = step.apply(&r, Mode::Enforce).await.unwrap();
+    assert!(applied.changed, "{applied:?}");
+    assert!(
+        applied.details[0].contains("(204)"),
+        "{:?}",
+        applied.details
+    );
+    let sent = rest.requests();
+    assert_eq!(sent.len(), 1);
+    let req = &sent[0];
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.path, ingestion_path());
+    assert_eq!(req.api_version().as_deref(), Some("2023-01-01"));
+    let published = example("post_IngestUsingDataCollectionRule.json");
+    assert_eq!(
+        req.api_version().as_deref(),
+        published["parameters"]["api-version"].as_str()
+    );
+    assert_eq!(audience(req), "https://monitor.azure.com");
+    // The example's body shape: an array of flat records with a time column.
+    let records = req.body.as_array().expect("an array of records");
+    assert!(published["parameters"]["body"].is_array());
+    assert_eq!(records.len(), 1);
+    let rec = &records[0];
+    assert_eq!(rec["IncidentId"], step.incident.id.as_str());
+    assert_eq!(rec["StepId"], "step-1");
+    assert_eq!(rec["Kind"], "data-leakage");
+    assert_eq!(rec["Severity"], "high");
+    assert_eq!(rec["Title"], "test");
+    assert_eq!(rec["Resources"], json!([ingestion_url()]));
+    assert!(chrono::DateTime::parse_from_rfc3339(rec["TimeGenerated"].as_str().unwrap()).is_ok());
+    assert!(rec["Undo"].as_str().unwrap().contains(&step.incident.id));
+    let mut columns: Vec<&str> = rec
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    columns.sort_unstable();
+    assert_eq!(
+        columns,
+        [
+            "Atlas",
+            "IncidentId",
+            "Kind",
+            "Resources",
+            "Severity",
+            "Source",
+            "StepId",
+            "TimeGenerated",
+            "Title",
+            "Undo"
+        ]
+    );
+
+    // Undo: nothing to take back, nothing sent.
+    let undone = r.undo(&step.record(&applied)).await.unwrap();
+    assert!(!undone.changed);
+    assert_eq!(rest.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn trigger_alert_errors_are_clear_and_send_nothing_wrong() {
+    // Not an ingestion URL: refused before anything is sent.
+    let rest = FixtureServer::start(ingestion_routes()).await.unwrap();
+    let r = remediator(&rest);
+    for bad in [
+        "oncall-alarm",
+        "http://aiir-dce/dataCollectionRules/x/streams/y",
+    ] {
+        for mode in [Mode::DryRun, Mode::Enforce] {
+            let err = page_step(bad).apply(&r, mode).await.unwrap_err();
+            assert!(
+                matches!(&err, ActionError::Invalid(m) if m.contains("Logs Ingestion URL")),
+                "{err:?}"
+            );
+        }
+    }
+    assert!(rest.requests().is_empty());
+
+    // The identity lacks Microsoft.Insights/Telemetry/Write on the rule: denied, not retried.
+    let denied = FixtureServer::start(vec![Route::new(
+        "POST",
+        ingestion_path(),
+        vec![(
+            403,
+            json!({ "error": { "code": "OperationFailed", "message": "The authentication token provided does not have access to ingest data for the data collection rule" } }),
+        )],
+    )])
+    .await
+    .unwrap();
+    let err = page_step(&ingestion_url())
+        .apply(&remediator(&denied), Mode::Enforce)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ActionError::Denied(_)), "{err:?}");
+    assert!(!err.is_retryable());
 }

@@ -35,6 +35,8 @@ pub struct Endpoints {
     pub secret_manager: String,
     pub compute: String,
     pub pubsub: String,
+    /// Cloud Monitoring (`https://monitoring.googleapis.com`): trigger-alert.
+    pub monitoring: String,
 }
 
 impl Default for Endpoints {
@@ -45,6 +47,7 @@ impl Default for Endpoints {
             secret_manager: "https://secretmanager.googleapis.com".into(),
             compute: "https://compute.googleapis.com".into(),
             pubsub: "https://pubsub.googleapis.com".into(),
+            monitoring: "https://monitoring.googleapis.com".into(),
         }
     }
 }
@@ -58,7 +61,8 @@ impl Endpoints {
             vertex: Some(rest.clone()),
             secret_manager: rest.clone(),
             compute: rest.clone(),
-            pubsub: rest,
+            pubsub: rest.clone(),
+            monitoring: rest,
         }
     }
 

@@ -102,6 +102,9 @@ impl Config {
         {
             endpoints.pubsub = url(&v);
         }
+        if let Some(v) = non_empty("AIIR_MONITORING_ENDPOINT") {
+            endpoints.monitoring = url(&v);
+        }
         let port = match non_empty("PORT") {
             None => 8080,
             Some(p) => p.parse().map_err(|_| ConfigError::Invalid {

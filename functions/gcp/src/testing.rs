@@ -222,6 +222,8 @@ struct Fake {
     versions: BTreeMap<String, Vec<Value>>,
     policies: BTreeMap<String, Value>,
     published: Vec<Value>,
+    /// Cloud Monitoring: the time series written (`projects.timeSeries.create`).
+    time_series: Vec<Value>,
     requests: Vec<Recorded>,
     /// (path fragment, status): the next matching request fails with this status.
     failures: Vec<(String, u16)>,
@@ -364,6 +366,9 @@ impl Fake {
         if let Some(rest) = path.strip_prefix("/compute/v1/") {
             return self.compute(method, rest, query, body);
         }
+        if let Some(rest) = path.strip_prefix("/v3/") {
+            return self.monitoring(method, rest, body);
+        }
         let Some(rest) = path.strip_prefix("/v1/") else {
             return google_error(404, "unknown path");
         };
@@ -400,6 +405,52 @@ impl Fake {
             return ok(response);
         }
         google_error(404, "unknown resource")
+    }
+
+    /// Cloud Monitoring v3 `projects.timeSeries.create` (`POST v3/projects/{projectsId}/timeSeries`,
+    /// `CreateTimeSeriesRequest` → `Empty`, per the monitoring v3 discovery document): each
+    /// series needs `metric.type`, `resource.type` and exactly one point with a value.
+    fn monitoring(&mut self, method: &Method, rest: &str, body: &Value) -> Response {
+        let Some(project) = rest.strip_suffix("/timeSeries") else {
+            return google_error(404, "unknown monitoring resource");
+        };
+        if method != Method::POST
+            || !project.starts_with("projects/")
+            || project.matches('/').count() != 1
+        {
+            return google_error(404, "unknown monitoring method");
+        }
+        let series = body
+            .get("timeSeries")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if series.is_empty() || series.len() > 200 {
+            return google_error(400, "timeSeries: 1 to 200 time series");
+        }
+        for ts in &series {
+            let points = ts.get("points").and_then(Value::as_array);
+            let has_value = points
+                .and_then(|p| p.first())
+                .and_then(|p| p.get("value"))
+                .and_then(Value::as_object)
+                .is_some_and(|v| v.len() == 1);
+            if ts.pointer("/metric/type").and_then(Value::as_str).is_none()
+                || ts
+                    .pointer("/resource/type")
+                    .and_then(Value::as_str)
+                    .is_none()
+                || points.map(Vec::len) != Some(1)
+                || !has_value
+            {
+                return google_error(
+                    400,
+                    "each time series needs metric.type, resource.type and exactly one point with one value",
+                );
+            }
+        }
+        self.time_series.extend(series);
+        ok(json!({}))
     }
 
     fn vertex(
@@ -726,6 +777,11 @@ impl RestFixtureServer {
     /// Published messages: `{"topic", "message": {"data", "attributes"}}`.
     pub fn published(&self) -> Vec<Value> {
         self.lock().published.clone()
+    }
+
+    /// Time series written to Cloud Monitoring, in order.
+    pub fn time_series(&self) -> Vec<Value> {
+        self.lock().time_series.clone()
     }
 
     pub fn endpoint(&self, name: &str) -> Option<Value> {

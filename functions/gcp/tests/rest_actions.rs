@@ -372,3 +372,100 @@ async fn service_errors_are_classified() {
     .unwrap_err();
     assert!(matches!(e, ActionError::NotFound(_)), "{e}");
 }
+
+#[tokio::test]
+async fn trigger_alert_writes_the_incident_metric() {
+    let (server, r) = setup().await;
+    let inc = incident(IncidentKind::Exposure, &[]);
+    let project = format!("projects/{}", testing::PROJECT);
+    let action = ActionSpec::TriggerAlert {
+        alert: testing::PROJECT.into(),
+    };
+    let t = target(ResourceKind::Other, testing::PROJECT);
+
+    // Dry-run: nothing written.
+    let dry = apply(&r, &inc, &action, &t, Mode::DryRun).await.unwrap();
+    assert!(dry.changed);
+    assert!(
+        dry.details[0].contains(&format!(
+            "would write custom.googleapis.com/aiir/incident = 1 for incident {} in {project}",
+            inc.id
+        )),
+        "{:?}",
+        dry.details
+    );
+    assert!(server.requests().is_empty());
+
+    let out = apply(&r, &inc, &action, &t, Mode::Enforce).await.unwrap();
+    assert!(out.changed);
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].method, "POST");
+    assert_eq!(sent[0].path, format!("/v3/{project}/timeSeries"));
+    let written = server.time_series();
+    assert_eq!(written.len(), 1);
+    let ts = &written[0];
+    assert_eq!(ts["metric"]["type"], "custom.googleapis.com/aiir/incident");
+    assert_eq!(ts["metric"]["labels"]["incident_id"], json!(inc.id));
+    assert_eq!(ts["metric"]["labels"]["kind"], "exposure");
+    assert_eq!(ts["metric"]["labels"]["severity"], "high");
+    assert_eq!(
+        ts["resource"],
+        json!({ "type": "global", "labels": { "project_id": testing::PROJECT } })
+    );
+    assert_eq!(ts["metricKind"], "GAUGE");
+    assert_eq!(ts["valueType"], "INT64");
+    // int64 travels as a JSON string (discovery `format: int64`).
+    assert_eq!(ts["points"][0]["value"], json!({ "int64Value": "1" }));
+    assert!(chrono::DateTime::parse_from_rfc3339(
+        ts["points"][0]["interval"]["endTime"].as_str().unwrap()
+    )
+    .is_ok());
+
+    // `projects/P` works too; a page cannot be taken back.
+    let full = ActionSpec::TriggerAlert {
+        alert: project.clone(),
+    };
+    assert!(
+        apply(&r, &inc, &full, &t, Mode::Enforce)
+            .await
+            .unwrap()
+            .changed
+    );
+    assert_eq!(server.time_series().len(), 2);
+    let undone = r.undo(&record(&inc, &action, &t, &out)).await.unwrap();
+    assert!(!undone.changed);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn trigger_alert_errors_are_clear() {
+    let (server, r) = setup().await;
+    let inc = incident(IncidentKind::Exposure, &[]);
+    let bad = ActionSpec::TriggerAlert {
+        alert: "projects/p/topics/t".into(),
+    };
+    let t = target(ResourceKind::Other, "projects/p/topics/t");
+    assert!(matches!(
+        apply(&r, &inc, &bad, &t, Mode::DryRun).await.unwrap_err(),
+        ActionError::Invalid(_)
+    ));
+    assert!(server.requests().is_empty());
+    let action = ActionSpec::TriggerAlert {
+        alert: testing::PROJECT.into(),
+    };
+    let t = target(ResourceKind::Other, testing::PROJECT);
+    server.fail_next("/timeSeries", 403);
+    assert!(matches!(
+        apply(&r, &inc, &action, &t, Mode::Enforce)
+            .await
+            .unwrap_err(),
+        ActionError::Denied(_)
+    ));
+    server.fail_next("/timeSeries", 503);
+    assert!(apply(&r, &inc, &action, &t, Mode::Enforce)
+        .await
+        .unwrap_err()
+        .is_retryable());
+    assert!(server.time_series().is_empty());
+}

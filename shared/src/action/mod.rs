@@ -69,6 +69,11 @@ pub enum ActionSpec {
     QuarantineData { quarantine_bucket: String },
     /// Tell people: the incident summary and what was done.
     Notify { topic: String },
+    /// Page on-call through the cloud's own alerting (its existing routing decides who):
+    /// a CloudWatch alarm (AWS), a Logs Ingestion stream an alert rule watches (Azure), a
+    /// project whose alert policy watches aiir's custom metric (GCP). Empty means "not
+    /// configured": no step is planned.
+    TriggerAlert { alert: String },
 }
 
 /// The action's name without parameters: for permissions, metrics and blast-radius counters.
@@ -83,10 +88,11 @@ pub enum ActionKind {
     EnforceEncryption,
     QuarantineData,
     Notify,
+    TriggerAlert,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 8] = [
+    pub const ALL: [ActionKind; 9] = [
         Self::RollbackModel,
         Self::BlockPrompt,
         Self::RotateSecret,
@@ -95,6 +101,7 @@ impl ActionKind {
         Self::EnforceEncryption,
         Self::QuarantineData,
         Self::Notify,
+        Self::TriggerAlert,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,7 +114,20 @@ impl ActionKind {
             Self::EnforceEncryption => "enforce-encryption",
             Self::QuarantineData => "quarantine-data",
             Self::Notify => "notify",
+            Self::TriggerAlert => "trigger-alert",
         }
+    }
+
+    /// Actions that tell people rather than change a resource: a message or a page cannot be
+    /// taken back, and they are never held back by the blast-radius limit (they are how a
+    /// human learns that aiir stopped itself).
+    pub fn is_message(self) -> bool {
+        matches!(self, Self::Notify | Self::TriggerAlert)
+    }
+
+    /// Whether `undo` can restore what the action changed.
+    pub fn is_reversible(self) -> bool {
+        !self.is_message()
     }
 
     /// Where the action sits in NIST SP 800-61's handling phases (for the timeline).
@@ -119,7 +139,7 @@ impl ActionKind {
             | Self::QuarantineData => NistPhase::Containment,
             Self::RotateSecret | Self::EnforceEncryption => NistPhase::Eradication,
             Self::RollbackModel => NistPhase::Recovery,
-            Self::Notify => NistPhase::DetectionAndAnalysis,
+            Self::Notify | Self::TriggerAlert => NistPhase::DetectionAndAnalysis,
         }
     }
 
@@ -133,7 +153,7 @@ impl ActionKind {
             Self::RotateSecret => &[ResourceKind::Secret],
             Self::LockPublicAccess | Self::EnforceEncryption => &[ResourceKind::Bucket],
             Self::QuarantineData => &[ResourceKind::Object],
-            Self::Notify => &[],
+            Self::Notify | Self::TriggerAlert => &[],
         }
     }
 }
@@ -155,6 +175,7 @@ impl ActionSpec {
             Self::EnforceEncryption { .. } => ActionKind::EnforceEncryption,
             Self::QuarantineData { .. } => ActionKind::QuarantineData,
             Self::Notify { .. } => ActionKind::Notify,
+            Self::TriggerAlert { .. } => ActionKind::TriggerAlert,
         }
     }
 
@@ -178,6 +199,10 @@ impl ActionSpec {
             }
             // Notify has one target: its topic.
             Self::Notify { topic } => vec![ResourceRef::new(ResourceKind::Other, topic.clone())],
+            // Empty (not configured) is dropped by the planner: no step.
+            Self::TriggerAlert { alert } => {
+                vec![ResourceRef::new(ResourceKind::Other, alert.clone())]
+            }
             Self::BlockPrompt { .. } | Self::QuarantineData { .. } => Vec::new(),
         }
     }

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::{parse_duration, Playbook};
+use crate::action::ActionSpec;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -139,6 +140,24 @@ impl Playbook {
                             format!("{at}.actions[{j}].{param}"),
                             "is empty",
                             format!("set `{param}` for `{}`", entry.action.kind()),
+                        ));
+                    }
+                }
+            }
+            for (j, entry) in rule.actions.iter().enumerate() {
+                // Empty turns paging off; only spaces is a typo that would do the same silently.
+                if let ActionSpec::TriggerAlert { alert } = &entry.action {
+                    if !alert.is_empty() && alert.trim().is_empty() {
+                        problems.push(Problem::new(
+                            format!("{at}.actions[{j}].alert"),
+                            "is blank",
+                            "name the alert to raise (CloudWatch alarm, Logs Ingestion stream URL or GCP project), or write `alert = \"\"` to leave paging off",
+                        ));
+                    } else if alert != alert.trim() {
+                        problems.push(Problem::new(
+                            format!("{at}.actions[{j}].alert"),
+                            format!("`{alert}` has leading or trailing spaces"),
+                            "remove the spaces (the cloud would not find the alert)",
                         ));
                     }
                 }

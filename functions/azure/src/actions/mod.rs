@@ -24,6 +24,7 @@ pub mod notify;
 pub mod quarantine_data;
 pub mod rollback_model;
 pub mod rotate_secret;
+pub mod trigger_alert;
 
 /// Resource Manager api-version for storage accounts (the fixtures are its examples).
 pub const STORAGE_API_VERSION: &str = "2023-05-01";

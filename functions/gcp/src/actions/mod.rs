@@ -26,6 +26,7 @@ pub mod notify;
 pub mod quarantine_data;
 pub mod rollback_model;
 pub mod rotate_secret;
+pub mod trigger_alert;
 pub mod vertex;
 
 pub use aiir_core::remediate::WaitPolicy;
