@@ -1,4 +1,5 @@
-//! The REST fixtures, every request aiir sends and every answer the fixture server gives,
+//! The REST fixtures, every request aiir sends (Vertex AI, Secret Manager, Compute Engine,
+//! Pub/Sub, Cloud Monitoring) and every answer the fixture server gives,
 //! checked against the discovery-document excerpt `tests/fixtures/rest/discovery-excerpt.json`
 //! (methods: HTTP method, path template, query parameters, request and response schema;
 //! schemas: field names, JSON types, enums). A field aiir sends or the server answers that
@@ -281,6 +282,19 @@ async fn every_request_and_answer_follows_the_discovery_documents() {
         &inc,
         &notify,
         &target(ResourceKind::Other, TOPIC),
+        Mode::Enforce,
+    )
+    .await
+    .unwrap();
+    // Paging: Cloud Monitoring v3 `projects.timeSeries.create`.
+    let page = ActionSpec::TriggerAlert {
+        alert: testing::PROJECT.into(),
+    };
+    apply(
+        &r,
+        &inc,
+        &page,
+        &target(ResourceKind::Other, testing::PROJECT),
         Mode::Enforce,
     )
     .await
