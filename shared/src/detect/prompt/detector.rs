@@ -27,7 +27,8 @@ const HIDDEN_BOOST: f32 = 1.5;
 /// Log-odds taken off when nothing but the model speaks (no rule beyond the weak ones, no
 /// known-attack similarity, no hidden characters): the model alone must be more sure, which keeps false positives low on
 /// benign prompts full of trigger words, where n-gram models are overconfident.
-const MODEL_ONLY_PENALTY: f32 = 1.5;
+/// The shipped value is chosen on out-of-fold scores of the training split ([`super::tune`]).
+pub const MODEL_ONLY_PENALTY: f32 = 1.5;
 
 /// One scored prompt.
 #[derive(Debug, Clone, Serialize)]
@@ -64,6 +65,8 @@ pub struct PromptDetector {
     pub known: KnownAttacks,
     /// Decision threshold on the combined score.
     pub threshold: f64,
+    /// Log-odds taken off a model-only detection ([`MODEL_ONLY_PENALTY`] by default).
+    pub model_only_penalty: f32,
 }
 
 /// Log-odds of a probability threshold.
@@ -85,6 +88,7 @@ impl PromptDetector {
             model: LinearModel::from_bytes(BUILTIN_MODEL)?,
             known: KnownAttacks::from_bytes(BUILTIN_KNOWN_ATTACKS)?,
             threshold: 0.5,
+            model_only_penalty: MODEL_ONLY_PENALTY,
         })
     }
 
@@ -99,7 +103,6 @@ impl PromptDetector {
     /// Score one prompt.
     pub fn scan(&self, prompt: &str) -> Verdict {
         let n = normalize(prompt);
-        let rules = self.rules.scan(&n.text);
         // Score the input and each decoded payload separately and keep the worst: an encoded
         // blob's random n-grams would otherwise dilute the decoded attack.
         let model_logit = n
@@ -107,6 +110,13 @@ impl PromptDetector {
             .split('\n')
             .map(|part| self.model.logit(part))
             .fold(f32::NEG_INFINITY, f32::max);
+        self.combine(n, model_logit)
+    }
+
+    /// The verdict for normalised text `n` given the model's calibrated log-odds (what
+    /// [`PromptDetector::scan`] computes; out-of-fold log-odds when tuning).
+    pub fn combine(&self, n: super::Normalized, model_logit: f32) -> Verdict {
+        let rules = self.rules.scan(&n.text);
         let mut reasons = Vec::new();
         let mut z = model_logit;
         let model_score = sigmoid(model_logit);
@@ -134,8 +144,9 @@ impl PromptDetector {
         // SIM_FLOOR)` plus the model-only penalty it lifts: it is computed only when that could
         // change the decision (the other layers are undecided).
         let cut = logit(self.threshold);
-        let base = z - if model_only { MODEL_ONLY_PENALTY } else { 0.0 };
-        let reach = SIM_GAIN * (1.0 - SIM_FLOOR) + MODEL_ONLY_PENALTY;
+        let penalty = self.model_only_penalty;
+        let base = z - if model_only { penalty } else { 0.0 };
+        let reach = SIM_GAIN * (1.0 - SIM_FLOOR) + penalty;
         let similarity = if self.known.is_empty() || base >= cut || base + reach < cut {
             0.0
         } else {
@@ -151,7 +162,7 @@ impl PromptDetector {
             reasons.push(format!("similar-to-known-attack:{similarity:.2}"));
         }
         if model_only && similarity < SIM_FLOOR {
-            z -= MODEL_ONLY_PENALTY;
+            z -= penalty;
         }
         for (what, hit) in [
             ("tag-characters", n.flags.tag_chars > 0),
@@ -183,5 +194,49 @@ impl PromptDetector {
             signature: signature(n.main()),
             flags: n.flags,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Speed work must not move a score: verdicts of a fixed sample (every hand-made prompt,
+    /// every 20th jackhhao / promptshield prompt) recorded before the fused passes, compared
+    /// exactly. Regenerate `golden_verdicts.jsonl` only for a deliberate, re-measured change.
+    #[test]
+    fn verdicts_on_a_fixed_sample_are_unchanged() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/prompts/");
+        let golden = std::fs::read_to_string(format!("{dir}golden_verdicts.jsonl")).unwrap();
+        let det = PromptDetector::builtin().unwrap();
+        let mut files: std::collections::HashMap<String, Vec<String>> = Default::default();
+        let mut n = 0;
+        for l in golden.lines() {
+            let g: serde_json::Value = serde_json::from_str(l).unwrap();
+            let file = g["file"].as_str().unwrap().to_string();
+            let lines = files.entry(file.clone()).or_insert_with(|| {
+                let src = std::fs::read_to_string(format!("{dir}{file}")).unwrap();
+                src.lines().map(str::to_string).collect()
+            });
+            let row: serde_json::Value =
+                serde_json::from_str(&lines[g["line"].as_u64().unwrap() as usize - 1]).unwrap();
+            let v = det.scan(row["text"].as_str().unwrap());
+            // Bit patterns: exact, whatever the JSON float parser rounds.
+            let bits = |k: &str| f64::from_bits(g[k].as_str().unwrap().parse().unwrap());
+            let want = (
+                bits("score_bits"),
+                bits("model_score_bits"),
+                g["label"].as_str().unwrap(),
+                g["signature"].as_str().unwrap(),
+            );
+            assert_eq!(
+                (v.score, v.model_score, v.label, v.signature.as_str()),
+                want,
+                "{l}"
+            );
+            assert_eq!(serde_json::json!(v.reasons), g["reasons"], "{l}");
+            n += 1;
+        }
+        assert!(n > 400, "golden sample too small: {n}");
     }
 }

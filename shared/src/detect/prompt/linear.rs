@@ -194,6 +194,42 @@ fn fit_platt(scores: &[f32], ys: &[bool]) -> (f32, f32) {
     (a, b)
 }
 
+/// Raw scores of each text from a model trained without its fold (folds by `groups`).
+fn out_of_fold_raw(xs: &[Sparse], ys: &[bool], groups: &[u64], cfg: &TrainConfig) -> Vec<f32> {
+    let mut oof = vec![0f32; xs.len()];
+    let folds = cfg.folds.max(2);
+    for f in 0..folds {
+        let in_fold = |k: usize| (groups[k] % folds as u64) as usize == f;
+        let (tr_x, tr_y): (Vec<&Sparse>, Vec<bool>) = (0..xs.len())
+            .filter(|&k| !in_fold(k))
+            .map(|k| (&xs[k], ys[k]))
+            .unzip();
+        let (b, w) = fit(&tr_x, &tr_y, cfg);
+        for k in (0..xs.len()).filter(|&k| in_fold(k)) {
+            oof[k] = b + xs[k].dot(&w);
+        }
+    }
+    oof
+}
+
+/// Calibrated out-of-fold log-odds of each training text (the scores the Platt calibration is
+/// fitted on, then calibrated): honest scores of the training split, for tuning decision
+/// settings without touching the test split.
+pub fn out_of_fold_logits(
+    texts: &[String],
+    ys: &[bool],
+    groups: &[u64],
+    cfg: &TrainConfig,
+) -> Vec<f32> {
+    let xs: Vec<Sparse> = texts
+        .iter()
+        .map(|t| Sparse::from_text(t, cfg.bits))
+        .collect();
+    let oof = out_of_fold_raw(&xs, ys, groups, cfg);
+    let (a, b) = fit_platt(&oof, ys);
+    oof.iter().map(|r| a * r + b).collect()
+}
+
 /// Train on normalised texts with out-of-fold Platt calibration. Folds are assigned by
 /// `groups` (near-duplicate clusters) so calibration sees honest, unseen scores.
 pub fn train(
@@ -208,19 +244,7 @@ pub fn train(
         .map(|t| Sparse::from_text(t, cfg.bits))
         .collect();
     let refs: Vec<&Sparse> = xs.iter().collect();
-    let mut oof = vec![0f32; xs.len()];
-    let folds = cfg.folds.max(2);
-    for f in 0..folds {
-        let in_fold = |k: usize| (groups[k] % folds as u64) as usize == f;
-        let (tr_x, tr_y): (Vec<&Sparse>, Vec<bool>) = (0..xs.len())
-            .filter(|&k| !in_fold(k))
-            .map(|k| (refs[k], ys[k]))
-            .unzip();
-        let (b, w) = fit(&tr_x, &tr_y, cfg);
-        for k in (0..xs.len()).filter(|&k| in_fold(k)) {
-            oof[k] = b + xs[k].dot(&w);
-        }
-    }
+    let oof = out_of_fold_raw(&xs, ys, groups, cfg);
     let (platt_a, platt_b) = fit_platt(&oof, ys);
     let (bias, weights) = fit(&refs, ys, cfg);
     let (q, scale) = LinearModel::quantise(&weights);

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod similarity;
 pub mod toxicity;
 pub mod train;
+pub mod tune;
 
 pub use detector::{PromptDetector, Verdict};
 pub use normalize::{normalize, Normalized};
