@@ -5,6 +5,7 @@
 //! [`remediate::Remediator`], [`state::StateStore`] and [`audit::AuditSink`].
 pub mod cli;
 pub mod detect;
+pub mod drill;
 pub mod intake;
 pub mod model;
 
