@@ -1,5 +1,5 @@
 //! [`GcpRemediator`]: dispatches each action to its module.
-use aiir_core::action::{ActionKind, Cloud};
+use aiir_core::action::{ActionDoc, ActionKind, Cloud};
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest, Remediator};
 use async_trait::async_trait;
@@ -20,6 +20,22 @@ pub fn required_permissions(kind: ActionKind) -> &'static [&'static str] {
         ActionKind::QuarantineData => actions::quarantine_data::required_permissions(),
         ActionKind::Notify => actions::notify::required_permissions(),
         ActionKind::TriggerAlert => actions::trigger_alert::required_permissions(),
+    }
+}
+
+/// What each action calls and how it is undone: the cloud comparison matrix in
+/// `docs/architecture.md` is generated from this (`make docs`).
+pub fn action_doc(kind: ActionKind) -> ActionDoc {
+    match kind {
+        ActionKind::RollbackModel => actions::rollback_model::DOC,
+        ActionKind::BlockPrompt => actions::block_prompt::DOC,
+        ActionKind::RotateSecret => actions::rotate_secret::DOC,
+        ActionKind::DisableEndpoint => actions::disable_endpoint::DOC,
+        ActionKind::LockPublicAccess => actions::lock_public_access::DOC,
+        ActionKind::EnforceEncryption => actions::enforce_encryption::DOC,
+        ActionKind::QuarantineData => actions::quarantine_data::DOC,
+        ActionKind::Notify => actions::notify::DOC,
+        ActionKind::TriggerAlert => actions::trigger_alert::DOC,
     }
 }
 

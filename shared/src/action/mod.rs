@@ -2,6 +2,9 @@
 //! (one file per action) and declares the permissions it needs.
 use serde::{Deserialize, Serialize};
 
+mod doc;
+pub use doc::ActionDoc;
+
 use crate::model::{NistPhase, ResourceKind, ResourceRef};
 
 /// Which cloud an implementation or a permission list belongs to.

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::model::ResourceKind;
@@ -42,6 +43,13 @@ const LOCK_ATTEMPTS: u32 = 5;
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "prompt signature: DynamoDB `PutItem` into the guardrail's blocklist table (its own hash key, from `DescribeTable`); caller IP: WAFv2 `GetIPSet` + `UpdateIPSet` with the lock token (a full set is refused)",
+    undo: "conditional `DeleteItem` of the item this step added; `UpdateIPSet` without the address this step added (other entries untouched)",
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "target", rename_all = "kebab-case")]

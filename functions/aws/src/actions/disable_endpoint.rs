@@ -4,6 +4,7 @@
 //!   prior state records config name and tags, so undo recreates the same endpoint.
 //! - Lambda function serving a model: reserved concurrency 0 (every invocation is throttled);
 //!   undo restores the previous reserved concurrency, or removes it when there was none.
+use aiir_core::action::ActionDoc;
 use aiir_core::audit::StepRecord;
 use aiir_core::model::{ResourceKind, ResourceRef};
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -30,6 +31,13 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "SageMaker `DeleteEndpoint` (endpoint config, model and tags kept); a Lambda serving the model: `PutFunctionConcurrency` 0",
+    undo: "`CreateEndpoint` from the recorded config, with its tags; Lambda: the previous reserved concurrency put back, or removed",
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "service", rename_all = "kebab-case")]

@@ -1,6 +1,7 @@
 //! enforce-encryption: S3 default encryption SSE-KMS with the given key (S3 Bucket Key on).
 //! The prior encryption rules are recorded; undo puts them back (or removes the
 //! configuration when there was none).
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::model::ResourceKind;
@@ -27,6 +28,14 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "S3 `PutBucketEncryption`: default SSE-KMS with the key, S3 Bucket Key on",
+    undo:
+        "the recorded encryption rules put back, or `DeleteBucketEncryption` when there were none",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {

@@ -6,6 +6,7 @@
 //! principal org/account/ARN, user id) — the same idea as S3's own "is public" evaluation.
 //! The prior policy text and PAB configuration are recorded; undo restores both (PAB first,
 //! so that a public policy may be put back).
+use aiir_core::action::ActionDoc;
 use aiir_core::audit::StepRecord;
 use aiir_core::model::ResourceKind;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -28,6 +29,13 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "S3 `PutPublicAccessBlock` (all four settings) and `PutBucketPolicy` / `DeleteBucketPolicy` without the public statements",
+    undo: "the recorded public access block and policy text put back (public access block first)",
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pab {

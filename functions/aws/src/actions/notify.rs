@@ -4,6 +4,7 @@
 //! so a repeated apply publishes again; the pipeline's de-duplication is what keeps a
 //! redelivered alert from notifying twice. On a FIFO topic (`.fifo`) the step id is the
 //! `MessageDeduplicationId`, so SNS drops a repeat within its 5-minute window.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -20,6 +21,13 @@ const SUBJECT_MAX: usize = 100;
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "SNS `Publish` of the incident summary and the steps (FIFO topic: step id as de-duplication id)",
+    undo: "none: a message cannot be unsent",
+};
 
 /// Subject: ASCII, no line breaks, at most 100 characters.
 pub fn subject(request: &ActionRequest<'_>) -> String {

@@ -6,6 +6,7 @@
 //! the copy leaves two copies, never none. In a versioned bucket the delete only adds a delete
 //! marker. Undo copies the object back (with its original tags), verifies, then removes the
 //! quarantine copy. Objects over 5 GB need a multipart copy and are refused.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::model::ResourceKind;
@@ -32,6 +33,13 @@ const MAX_COPY_BYTES: i64 = 5 * 1024 * 1024 * 1024;
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "S3 `CopyObject` into the quarantine bucket with origin tags, `HeadObject` verifies size and ETag, then `DeleteObject` of the original",
+    undo: "copied back with its original tags, verified, then the quarantine copy deleted",
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectMeta {

@@ -7,6 +7,7 @@
 //!
 //! Enforce: `UpdateEndpoint`, then wait (bounded) until the endpoint is `InService` on the
 //! target config. Undo: the same, back to the recorded config.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::model::ResourceKind;
@@ -31,6 +32,13 @@ pub const KNOWN_GOOD_TAG: &str = "aiir:known-good-config";
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "SageMaker `UpdateEndpoint` to the endpoint config pinned by `to` or tagged `aiir:known-good-config` on the endpoint (refused without either), then waits for `InService` on it",
+    undo: "`UpdateEndpoint` back to the recorded endpoint config, waits for `InService`",
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndpointState {

@@ -13,6 +13,7 @@
 //! `AWSCURRENT` back to the recorded version.
 use std::collections::HashMap;
 
+use aiir_core::action::ActionDoc;
 use aiir_core::audit::StepRecord;
 use aiir_core::model::ResourceKind;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -41,6 +42,13 @@ pub const PENDING: &str = "AWSPENDING";
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Secrets Manager `RotateSecret` (client request token from the step id) when rotation is configured; else `GetRandomPassword`, `PutSecretValue` as `AWSPENDING`, `UpdateSecretVersionStage` to `AWSCURRENT`",
+    undo: "`UpdateSecretVersionStage`: `AWSCURRENT` back to the recorded version (the new one stays as a non-current version)",
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -11,6 +11,7 @@
 //! alone. An alarm already in `ALARM` for something else is not set again either: actions fire
 //! on a transition only, so on-call has been paged already. A page cannot be taken back; undo
 //! does nothing.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -29,6 +30,13 @@ const REASON_MAX: usize = 1023;
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "CloudWatch `SetAlarmState` to `ALARM` on the configured alarm (state reason names the incident and step); its alarm actions page on-call",
+    undo: "none: a page cannot be taken back (the alarm returns to its real state at its next evaluation)",
+};
 
 /// What the alarm looks like now.
 struct AlarmNow {

@@ -27,6 +27,7 @@
 //! address in the rule. Undo removes exactly that address (and the rule if aiir created it and
 //! it is empty). Prompt texts are not written to logs or details in full: a SHA-256 prefix and
 //! the length stand for them.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::intake::azure::resource_id::ArmId;
@@ -54,6 +55,13 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "prompt signature: Azure AI Content Safety `addOrUpdateBlocklistItems` (2024-09-01); caller IP: aiir's `Block` custom rule in the Front Door or Application Gateway WAF policy, `PUT` with `If-Match` on the etag",
+    undo: "`removeBlocklistItems` for the item aiir added; the address (and the rule, if aiir created it and it is empty) removed from the WAF policy",
+};
 
 /// Content Safety data-plane api-version.
 pub const CONTENT_SAFETY_API_VERSION: &str = "2024-09-01";

@@ -10,6 +10,7 @@
 //! - Function / App Service app (`…/Microsoft.Web/sites/{name}`), api-version 2023-12-01:
 //!   `GET` the site (`properties.state`), `POST {site}/stop`, poll `GET` until `Stopped`; undo
 //!   `POST {site}/start` when it was running.
+use aiir_core::action::ActionDoc;
 use aiir_core::audit::StepRecord;
 use aiir_core::intake::azure::resource_id::ArmId;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -32,6 +33,13 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Azure ML online endpoint: `PUT` with every deployment's traffic 0 and `publicNetworkAccess = Disabled` (deployments kept); Function / App Service app: `POST …/stop`",
+    undo: "`PUT` the recorded traffic split and network access back; app: `POST …/start` when it was running",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "kebab-case")]

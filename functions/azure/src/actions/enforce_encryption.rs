@@ -19,6 +19,7 @@
 //!
 //! Prior state: `keySource` and, for a previous customer-managed key, its Key Vault properties.
 //! Undo restores exactly those (Microsoft-managed keys or the previous key).
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::intake::azure::resource_id::ArmId;
@@ -39,6 +40,13 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Resource Manager (Storage 2023-05-01): `PATCH` the account's `encryption` to `keySource = Microsoft.Keyvault` with the Key Vault key (refused when the account has no managed identity)",
+    undo: "`PATCH` the recorded key source back (Microsoft-managed keys or the previous key)",
+};
 
 pub const KEY_SOURCE_CMK: &str = "Microsoft.Keyvault";
 pub const KEY_SOURCE_MICROSOFT: &str = "Microsoft.Storage";

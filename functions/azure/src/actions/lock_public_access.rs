@@ -11,6 +11,7 @@
 //!
 //! Verified by reading back. Prior state: the account's `allowBlobPublicAccess` (absent means
 //! the service default) and each changed container's level; undo restores exactly those.
+use aiir_core::action::ActionDoc;
 use aiir_core::audit::StepRecord;
 use aiir_core::intake::azure::resource_id::ArmId;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -33,6 +34,13 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Resource Manager (Storage 2023-05-01): `PATCH` the account to `allowBlobPublicAccess = false` and every public container to `publicAccess = None`",
+    undo: "`PATCH` the recorded account setting and each changed container's access level back",
+};
 
 /// Most container pages followed (5,000 containers at the default page size of 5,000 … ample).
 const MAX_PAGES: usize = 100;

@@ -5,6 +5,7 @@
 //! `https://eventgrid.azure.net/.default` (Event Grid Data Sender). Any other `https://` URL: a
 //! JSON POST (a Teams/Slack/PagerDuty webhook; its secret is part of the URL, which is never
 //! logged). Undo has nothing to restore.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -20,6 +21,13 @@ pub const PERMISSIONS: &[&str] = &["Microsoft.EventGrid/topics/events/send/actio
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Event Grid topic: one event in the Event Grid schema (Entra ID token); or a JSON `POST` to an `https://` webhook",
+    undo: "none: a message cannot be unsent",
+};
 
 fn topic_of(request: &ActionRequest<'_>) -> String {
     match request.action {

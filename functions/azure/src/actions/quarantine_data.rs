@@ -19,6 +19,7 @@
 //! the prior state for undo instead of relying on the copy.
 use std::collections::HashMap;
 
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::intake::azure::resource_id::parse_blob_object;
@@ -43,6 +44,13 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Blob Storage `Copy Blob` into the quarantine container with origin metadata, properties verified (size, MD5), then `Delete Blob` with `If-Match` on the source ETag",
+    undo: "copied back with its recorded metadata and index tags, verified, then the quarantine copy deleted",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Location {

@@ -12,6 +12,7 @@
 //! Idempotent: an endpoint tagged with this step's id, or already sending all traffic to the
 //! chosen deployment, is left alone (so a repeat never walks further back). Undo puts the
 //! recorded traffic split and tag back.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -30,6 +31,13 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Resource Manager (Azure ML 2024-04-01): `GET` the online endpoint and its deployments, `PUT` the endpoint with all traffic on the deployment created before the current one (or `to`), tagged `aiir-rollback-step`; polls until `Succeeded`",
+    undo: "`PUT` the recorded traffic split and tags back, polled until it reads back",
+};
 
 /// The endpoint tag naming the step that rolled it back.
 pub const STEP_TAG: &str = "aiir-rollback-step";

@@ -15,6 +15,7 @@
 //!
 //! Idempotent: when the current version is tagged with this step's id, nothing is done.
 //! Undo: the prior version's value is copied into a new version (read into memory only).
+use aiir_core::action::ActionDoc;
 use aiir_core::audit::StepRecord;
 use aiir_core::intake::azure::resource_id::ArmId;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -38,6 +39,13 @@ pub const PERMISSIONS: &[&str] = &[
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Key Vault (7.4) `PUT secrets/{name}`: a new version with a fresh random value, tagged with the step id; the previous version kept enabled",
+    undo: "the recorded previous version's value copied into a new version (read into memory only)",
+};
 
 /// The tag that marks a version aiir wrote, with the step that wrote it.
 pub const STEP_TAG: &str = "aiir-step";

@@ -22,6 +22,7 @@
 //! post once; the record carries the step id so an alert rule can count each page once
 //! (`summarize arg_min(TimeGenerated, *) by StepId`). A page cannot be taken back: undo does
 //! nothing.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -41,6 +42,13 @@ pub const LOGS_INGESTION_API_VERSION: &str = "2023-01-01";
 pub fn required_permissions() -> &'static [&'static str] {
     PERMISSIONS
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Azure Monitor Logs Ingestion API (2023-01-01): one record into the data collection rule's stream; a log search alert rule on the table pages through its action group",
+    undo: "none: a page cannot be taken back",
+};
 
 /// The parts of an ingestion URL.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,6 +14,7 @@
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
 
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -39,6 +40,13 @@ pub fn required_permissions() -> &'static [&'static str] {
         "compute.globalOperations.get",
     ]
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "prompt signature: the `gs://` JSON blocklist rewritten under a generation precondition; caller IP: Cloud Armor `securityPolicies.addRule` `deny(403)` at the first free priority, read back with `getRule`",
+    undo: "the signature removed from the blocklist, or `securityPolicies.removeRule`, only if still the one aiir added",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "target", rename_all = "kebab-case")]

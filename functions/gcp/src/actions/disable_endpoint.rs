@@ -6,6 +6,7 @@
 //! metrics carry it as the metric label, see the intake's `metric_label:deployed_model_id`;
 //! or a `deployed_model_id` tag on the target); without one, every deployed model is
 //! undeployed (the endpoint is taken out of service, the endpoint itself is kept).
+use aiir_core::action::ActionDoc;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,13 @@ pub fn required_permissions() -> &'static [&'static str] {
         "aiplatform.endpoints.deploy",
     ]
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Vertex AI `endpoints.undeployModel` of the affected deployed model (or all of them); the full `DeployedModel` and traffic split recorded",
+    undo: "`endpoints.deployModel` with the recorded `DeployedModel` (same id) and traffic split",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Prior {

@@ -2,6 +2,7 @@
 //! (`encryption.defaultKmsKeyName`) set with `buckets.patch` (`ifMetagenerationMatch`) and
 //! read back. New objects are then encrypted with the key; existing objects keep their key
 //! (rewrite them to re-encrypt). Undo restores the previous default key, or none.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -14,6 +15,13 @@ use crate::gcs::{bucket_name, int64, Gcs};
 pub fn required_permissions() -> &'static [&'static str] {
     &["storage.buckets.get", "storage.buckets.update"]
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Cloud Storage `buckets.patch` of `encryption.defaultKmsKeyName` (`ifMetagenerationMatch`); existing objects keep their key until rewritten",
+    undo: "`buckets.patch` with the recorded default key, or none",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Prior {

@@ -4,6 +4,7 @@
 //! prevention `enforced` and uniform bucket-level access on (`buckets.patch` with
 //! `ifMetagenerationMatch`). Read back and verified. Undo restores the prior prevention
 //! setting, uniform access setting and the removed bindings.
+use aiir_core::action::ActionDoc;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,13 @@ pub fn required_permissions() -> &'static [&'static str] {
         "storage.buckets.setIamPolicy",
     ]
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Cloud Storage `buckets.setIamPolicy` without `allUsers` / `allAuthenticatedUsers` (etag precondition), then `buckets.patch` with public access prevention `enforced` and uniform bucket-level access (`ifMetagenerationMatch`)",
+    undo: "the recorded prevention and uniform-access settings and the removed bindings put back",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PublicBinding {

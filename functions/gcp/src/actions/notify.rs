@@ -1,6 +1,7 @@
 //! `notify` on Pub/Sub: one message (`topics.publish`) with the incident summary and what
 //! earlier steps did, attributes `incident_id`, `kind`, `severity`, `aiir_step_id`
 //! (consumers de-duplicate on the step id: Pub/Sub delivers at least once). Nothing to undo.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -13,6 +14,13 @@ use super::{api, dry_run, qualified, Ctx};
 pub fn required_permissions() -> &'static [&'static str] {
     &["pubsub.topics.publish"]
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Pub/Sub `topics.publish`: the incident summary, attributes `incident_id`, `kind`, `severity`, `aiir_step_id`",
+    undo: "none: a message cannot be unsent",
+};
 
 pub async fn apply(
     ctx: &Ctx<'_>,

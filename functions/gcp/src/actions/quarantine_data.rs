@@ -5,6 +5,7 @@
 //! verified (size, MD5 / CRC32C equal to the source's), and only then the original deleted
 //! (`ifGenerationMatch`: a newer upload is never deleted). Undo copies it back (only if no
 //! object took its place) and removes the quarantined copy after verifying.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -22,6 +23,13 @@ pub fn required_permissions() -> &'static [&'static str] {
         "storage.objects.update",
     ]
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Cloud Storage `objects.rewrite` pinned to the inspected generation into the quarantine bucket with origin metadata, MD5 / CRC32C verified, then `objects.delete` with `ifGenerationMatch`",
+    undo: "rewritten back only if no object took its place (`ifGenerationMatch=0`), verified, then the quarantine copy deleted",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Prior {

@@ -9,6 +9,7 @@
 //! (rejected, not guessed).
 use std::collections::BTreeMap;
 
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -21,6 +22,13 @@ use super::{dry_run, json, prior, unchanged, Ctx};
 pub fn required_permissions() -> &'static [&'static str] {
     &["aiplatform.endpoints.get", "aiplatform.endpoints.update"]
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Vertex AI `endpoints.patch` (`updateMask=trafficSplit`, conditional on the `etag`): traffic back to the deployed model created before the current one (or `to`)",
+    undo: "`endpoints.patch` with the recorded traffic split",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Prior {

@@ -8,6 +8,7 @@
 //! instead of adding another. Undo re-enables the previously enabled versions (the new
 //! version stays enabled: both work until someone disables one). The secret value is
 //! generated here, sent once, never logged and never stored in a record.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -33,6 +34,13 @@ pub fn required_permissions() -> &'static [&'static str] {
         "secretmanager.versions.enable",
     ]
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Secret Manager `secrets.addVersion` with a fresh random value, then `versions.disable` on every previously enabled version; the step recorded in the secret's annotations",
+    undo: "`versions.enable` on the previously enabled versions (the new version stays enabled)",
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Prior {

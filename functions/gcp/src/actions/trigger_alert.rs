@@ -10,6 +10,7 @@
 //! alert per incident and a redelivered step adds a point to the same series (no second page).
 //! The API answers an empty body and has no cheap read-back of what was written; success of
 //! the write is the verification. A page cannot be taken back: undo does nothing.
+use aiir_core::action::ActionDoc;
 use aiir_core::action::ActionSpec;
 use aiir_core::audit::StepRecord;
 use aiir_core::remediate::{ActionError, ActionOutcome, ActionRequest};
@@ -23,6 +24,13 @@ pub const METRIC_TYPE: &str = "custom.googleapis.com/aiir/incident";
 pub fn required_permissions() -> &'static [&'static str] {
     &["monitoring.timeSeries.create"]
 }
+
+/// What this action calls and how undo restores the prior state (the cloud comparison
+/// matrix in `docs/architecture.md` is generated from it: `make docs`).
+pub const DOC: ActionDoc = ActionDoc {
+    api: "Cloud Monitoring `projects.timeSeries.create`: one point of `custom.googleapis.com/aiir/incident` labelled with the incident; an alert policy on it pages through its notification channels",
+    undo: "none: a page cannot be taken back",
+};
 
 /// `projects/P` from `P` or `projects/P`.
 fn project_name(alert: &str) -> Result<String, ActionError> {
