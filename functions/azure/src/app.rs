@@ -4,7 +4,7 @@ use std::sync::Arc;
 use aiir_core::audit::{AuditSink, MemoryAuditSink};
 use aiir_core::detect::prompt::logline::{LogLineConfig, LogLineScanner};
 use aiir_core::intake::ModelIoBatch;
-use aiir_core::model::Alert;
+use aiir_core::modelio::scan_batch;
 use aiir_core::pipeline::Responder;
 use aiir_core::state::{MemoryStateStore, StateStore};
 use azure_core::credentials::TokenCredential;
@@ -18,31 +18,14 @@ use crate::handler::{Handler, ModelIoScanner};
 use crate::remediator::AzureRemediator;
 use crate::state::TableStateStore;
 
-/// The prompt and output detectors over a model I/O batch: each finding becomes one alert whose
-/// identity is the log record id plus the finding's position (redeliveries act once).
+/// The prompt and output detectors over a model I/O batch, correlated by the core: one alert
+/// per (detector, caller) in the batch, so one attacker's five prompts are one incident that
+/// rotates a secret once (its identity is stable across redeliveries).
 pub fn detector_scanner() -> Result<ModelIoScanner, ConfigError> {
     let scanner = LogLineScanner::new(LogLineConfig::default())
         .map_err(|e| ConfigError::Credential(format!("model I/O detectors: {e}")))?;
     Ok(Arc::new(move |batch: &ModelIoBatch| {
-        let mut alerts = Vec::new();
-        for record in &batch.records {
-            for (i, finding) in scanner.scan_line(&record.message).into_iter().enumerate() {
-                let mut alert = Alert::from_finding(
-                    &finding,
-                    format!("{}/{}", batch.source_id, finding.detector),
-                    format!("{}#{i}", record.id),
-                    record.timestamp,
-                );
-                alert.source = batch.source;
-                alert.account = batch.account.clone();
-                alert.region = batch.region.clone();
-                alert
-                    .labels
-                    .extend(record.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-                alerts.push(alert);
-            }
-        }
-        alerts
+        scan_batch(&scanner, batch)
     }))
 }
 

@@ -558,10 +558,15 @@ impl Route {
     }
 }
 
+/// An answer computed from the request, for fixtures whose state must change on write (the
+/// drill's Resource Manager, Key Vault and Content Safety). `None` falls through to the routes.
+pub type DynamicAnswer = Arc<dyn Fn(&Recorded) -> Option<(u16, Value)> + Send + Sync>;
+
 #[derive(Default)]
 struct FixtureState {
     routes: Vec<Route>,
     requests: Vec<Recorded>,
+    dynamic: Option<DynamicAnswer>,
 }
 
 /// A local HTTP server answering with the REST examples and recording what it was sent.
@@ -574,6 +579,14 @@ pub struct FixtureServer {
 
 impl FixtureServer {
     pub async fn start(routes: Vec<Route>) -> Result<Self, String> {
+        Self::start_with(routes, None).await
+    }
+
+    /// Like [`Self::start`], asking `dynamic` first for every request.
+    pub async fn start_with(
+        routes: Vec<Route>,
+        dynamic: Option<DynamicAnswer>,
+    ) -> Result<Self, String> {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| e.to_string())?;
@@ -581,6 +594,7 @@ impl FixtureServer {
         let state = Arc::new(Mutex::new(FixtureState {
             routes,
             requests: Vec::new(),
+            dynamic,
         }));
         let server = Self {
             base: format!("http://{addr}"),
@@ -639,30 +653,36 @@ async fn answer(state: &Arc<Mutex<FixtureState>>, req: Request<Incoming>) -> Res
         let Ok(mut s) = state.lock() else {
             return Response::new(Full::new(Bytes::new()));
         };
-        s.requests.push(Recorded {
+        let recorded = Recorded {
             method: method.clone(),
             path: path.clone(),
             query,
             authorization,
             body,
-        });
-        match s
-            .routes
-            .iter_mut()
-            .find(|r| r.method == method && r.path.eq_ignore_ascii_case(&path))
-        {
-            Some(route) => {
-                let a = if route.answers.len() > 1 {
-                    route.answers.pop_front()
-                } else {
-                    route.answers.front().cloned()
-                };
-                a.unwrap_or((500, Value::Null))
+        };
+        let computed = s.dynamic.as_ref().and_then(|d| d(&recorded));
+        s.requests.push(recorded);
+        if let Some(reply) = computed {
+            reply
+        } else {
+            match s
+                .routes
+                .iter_mut()
+                .find(|r| r.method == method && r.path.eq_ignore_ascii_case(&path))
+            {
+                Some(route) => {
+                    let a = if route.answers.len() > 1 {
+                        route.answers.pop_front()
+                    } else {
+                        route.answers.front().cloned()
+                    };
+                    a.unwrap_or((500, Value::Null))
+                }
+                None => (
+                    404,
+                    json!({ "error": { "code": "ResourceNotFound", "message": format!("no fixture for {method} {path}") } }),
+                ),
             }
-            None => (
-                404,
-                json!({ "error": { "code": "ResourceNotFound", "message": format!("no fixture for {method} {path}") } }),
-            ),
         }
     };
     let mut rsp = Response::new(Full::new(Bytes::from(if reply.is_null() {
@@ -746,4 +766,52 @@ pub fn key_vault_routes(name: &str) -> Vec<Route> {
             vec![(200, current)],
         ),
     ]
+}
+
+// ------------------------------------------------------------------ blob reads and writes
+
+/// One blob's content and metadata, or `None` when it does not exist (the drill's checks).
+pub async fn read_blob(
+    clients: &AzureClients,
+    account: &str,
+    container: &str,
+    blob: &str,
+) -> Result<Option<(Vec<u8>, std::collections::HashMap<String, String>)>, String> {
+    let client = clients
+        .blob(account, container, blob)
+        .map_err(|e| e.to_string())?;
+    let props = match client.get_properties(None).await {
+        Ok(p) => p,
+        Err(e) if e.http_status().map(u16::from) == Some(404) => return Ok(None),
+        Err(e) => return Err(format!("{container}/{blob}: {e}")),
+    };
+    let metadata =
+        azure_storage_blob::models::BlobClientGetPropertiesResultHeaders::metadata(&props)
+            .map_err(|e| e.to_string())?;
+    let body = client
+        .download(None)
+        .await
+        .map_err(|e| format!("download {container}/{blob}: {e}"))?
+        .body
+        .collect()
+        .await
+        .map_err(|e| format!("download {container}/{blob}: {e}"))?;
+    Ok(Some((body.to_vec(), metadata)))
+}
+
+/// Upload (create or overwrite) a block blob: seeding, and the drill's attacks.
+pub async fn write_blob(
+    clients: &AzureClients,
+    account: &str,
+    container: &str,
+    blob: &str,
+    body: Vec<u8>,
+) -> Result<(), String> {
+    clients
+        .blob(account, container, blob)
+        .map_err(|e| e.to_string())?
+        .upload(azure_core::Bytes::from(body).into(), None)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("upload {container}/{blob}: {e}"))
 }

@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub mod aws;
+pub mod azure;
 pub mod report;
 
 /// A breach scenario, the same on every cloud.

@@ -216,11 +216,15 @@ pub async fn apply(
 pub async fn undo(ctx: &Ctx<'_>, record: &StepRecord) -> Result<ActionOutcome, ActionError> {
     let p: Prior = prior(record)?;
     let (now_id, tags) = current(ctx, &p.vault_url, &p.name).await?;
+    // Already undone by this step (a redelivered undo): the current version is the one this
+    // step's undo wrote. Another step's restore does not count: after two rotations, undoing
+    // the later one restores the first rotation's value, and the earlier one must still run.
     if now_id == p.previous_version_id
-        || tags
-            .get("aiir-note")
-            .and_then(Value::as_str)
-            .is_some_and(|n| n.starts_with("restored by aiir"))
+        || (tags.get(STEP_TAG).and_then(Value::as_str) == Some(record.step_id.as_str())
+            && tags
+                .get("aiir-note")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.starts_with("restored by aiir")))
     {
         return Ok(unchanged(
             record.prior_state.clone(),
