@@ -426,6 +426,18 @@ fn model_io_log_entry_from_a_sink_is_a_batch_for_the_detectors() {
         }
         other => panic!("expected model I/O, got {other:?}"),
     }
+    // With the model's answer in the record, the whole payload goes on, so the output
+    // scanners see the response as well as the prompt.
+    let mut answered = entry.clone();
+    answered["jsonPayload"]["response"] = json!("Sure. AKIAIOSFODNN7EXAMPLE is the key.");
+    match parse_json(&push(&answered, "6")).unwrap() {
+        Intake::ModelIo(batch) => {
+            let io = aiir_core::detect::prompt::logline::parse_line(&batch.records[0].message);
+            assert!(io.prompt.unwrap().starts_with("Ignore all previous"));
+            assert!(io.response.unwrap().contains("AKIAIOSFODNN7EXAMPLE"));
+        }
+        other => panic!("expected model I/O, got {other:?}"),
+    }
     let text = json!({"insertId": "x", "logName": "l", "timestamp": "2024-06-01T12:00:00Z", "textPayload": "hello"});
     assert!(
         matches!(parse_json(&text).unwrap(), Intake::ModelIo(b) if b.records[0].message == "hello")

@@ -3,8 +3,10 @@
 //!
 //! Each entry becomes one [`ModelIoRecord`] in a batch of one: `id` = `insertId`,
 //! `timestamp` = `timestamp` (else `receiveTimestamp`), `message` = `textPayload`, or the
-//! first string among `jsonPayload.prompt` / `.input` / `.message` / `.text` / `.content`,
-//! else the whole `jsonPayload` as JSON text. Labels: `log_name`, `resource_type`,
+//! the whole `jsonPayload` as JSON text when it also holds the model's answer (`response`,
+//! `output`, `completion`, `generated_text`, `answer`, `choices`), else the first string among
+//! `jsonPayload.prompt` / `.input` / `.message` / `.text` / `.content`, else the whole
+//! `jsonPayload` as JSON text. Labels: `log_name`, `resource_type`,
 //! `caller_ip` (`httpRequest.remoteIp`, else `jsonPayload.caller_ip` / `.client_ip`),
 //! `endpoint` (`jsonPayload.endpoint`, else the resource's `endpoint_id` / `service_name`),
 //! and the entry's own `labels` as `label:KEY`.
@@ -21,6 +23,16 @@ use crate::model::AlertSource;
 
 /// Fields of a `jsonPayload` that hold the model input/output, in order of preference.
 pub const MESSAGE_FIELDS: [&str; 5] = ["prompt", "input", "message", "text", "content"];
+
+/// Fields that hold the model's answer (as the model-I/O parser reads them).
+const RESPONSE_FIELDS: [&str; 6] = [
+    "response",
+    "output",
+    "completion",
+    "generated_text",
+    "answer",
+    "choices",
+];
 
 pub(crate) fn parse(entry: &Obj, path: &str) -> Result<ModelIoBatch, IntakeError> {
     let log_name = req_str(entry, path, "logName")?;
@@ -42,6 +54,11 @@ pub(crate) fn parse(entry: &Obj, path: &str) -> Result<ModelIoBatch, IntakeError
                 "a string",
                 other,
             ))
+        }
+        // A record that carries the model's answer too stays whole, so the output scanners
+        // see the response (the model-I/O parser reads prompt and response from the JSON).
+        (None, Some(json)) if RESPONSE_FIELDS.iter().any(|k| json.contains_key(*k)) => {
+            Value::Object(json.clone()).to_string()
         }
         (None, Some(json)) => MESSAGE_FIELDS
             .iter()
