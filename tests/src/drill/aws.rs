@@ -4,10 +4,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use aiir_core::action::Cloud;
+use aiir_core::action::{ActionKind, Cloud};
 use aiir_core::detect::integrity::{self, Artifact};
+use aiir_core::drill::model_drift;
 use aiir_core::operator::OperatorEvent;
 use aiir_core::pipeline::Report;
+use aiir_core::{IncidentKind, ResourceKind, ResourceRef, Severity};
 use anyhow::{bail, Context, Result};
 use base64::Engine;
 use chrono::Utc;
@@ -298,27 +300,67 @@ async fn data_leakage(drill: &Drill) -> Result<Outcome> {
 async fn model_drift(drill: &Drill) -> Result<Outcome> {
     let mut o = start(
         "model-drift",
-        "production inputs drift away from the training baseline; outputs degrade",
-        "SageMaker Model Monitor drift metric → CloudWatch alarm → SNS, classified by the playbook",
+        "a scam wave shifts the fraud model's inputs (amounts, new accounts, night-time gift-card purchases on the web); the assistant's outputs turn abusive",
+        "aiir data-drift check (Evidently's tests) of captured inference data against the reference profile; aiir toxicity detector on the CloudWatch Logs subscription",
     );
     let e = &drill.env;
     let before = e.endpoint_config().await?;
-    let template: serde_json::Value = serde_json::from_str(&read(
-        "events/drills/model-drift/aws-drift-alarm.template.json",
-    )?)?;
-    let now = Utc::now().format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
-    let values = [
-        ("ACCOUNT", e.d.account.as_str()),
-        ("REGION", e.d.region.as_str()),
-        ("NOW", now.as_str()),
-        ("ENDPOINT", e.d.endpoint_name.as_str()),
-        ("EVENT_ID", "drill-model-drift"),
-    ];
-    let message = fill(&template["message"].to_string(), &values);
-    let envelope = fill(&template["envelope"].to_string(), &values)
-        .replace("\"{{MESSAGE}}\"", &serde_json::to_string(&message)?);
-    let report = drill.call("model-drift", &serde_json::from_str(&envelope)?)?;
-    o.record(report);
+    // Detection 1: the drift job's check of the captured batch, posted as operator findings.
+    let endpoint = ResourceRef::new(ResourceKind::ModelEndpoint, e.d.endpoint_name.clone());
+    let findings = model_drift::findings(&endpoint, model_drift::DEFAULT_SEED)?;
+    o.check(
+        format!(
+            "aiir's drift check flags the captured batch ({})",
+            findings
+                .iter()
+                .map(|f| format!("{} {}: {}", f.detector, f.severity, f.summary))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        findings
+            .iter()
+            .any(|f| f.kind == IncidentKind::ModelDrift && f.severity <= Severity::High),
+    );
+    let event = OperatorEvent::Findings {
+        batch_id: format!("drift-{}", Utc::now().timestamp_millis()),
+        findings,
+    };
+    o.record(drill.call("model-drift-findings", &serde_json::to_value(event)?)?);
+    // Detection 2: the function's own scan of the model I/O stream.
+    let lines = model_drift::model_io_lines(Some(&e.d.endpoint_name)).join("\n");
+    o.record(drill.call(
+        "model-drift-logs",
+        &cloudwatch_logs_event(&e.d, "model-drift", &lines)?,
+    )?);
+    let toxic_lines: usize = o
+        .incidents
+        .iter()
+        .filter(|i| i.incident.labels.get("detector").map(String::as_str) == Some("toxic-output"))
+        .map(|i| {
+            i.incident
+                .evidence
+                .iter()
+                .filter(|ev| ev.label.starts_with("log:"))
+                .count()
+        })
+        .sum();
+    o.check(
+        format!(
+            "the function's toxicity detector flagged the abusive outputs ({toxic_lines} of {})",
+            model_drift::TOXIC_REQUESTS.len()
+        ),
+        toxic_lines == model_drift::TOXIC_REQUESTS.len(),
+    );
+    let rolled_back = o.incidents.iter().any(|i| {
+        i.incident.kind == IncidentKind::ModelDrift
+            && i.steps
+                .iter()
+                .any(|s| s.action.kind() == ActionKind::RollbackModel && s.status.is_contained())
+    });
+    o.check(
+        "the drift incident ran rollback-model (playbook rule recover-from-drift)",
+        rolled_back,
+    );
     o.check(
         format!("endpoint was serving the bad config ({before:?})"),
         before.as_deref() == Some(e.d.bad_config.as_str()),
@@ -430,4 +472,3 @@ fn binary() -> Result<PathBuf> {
     }
     Ok(path)
 }
-

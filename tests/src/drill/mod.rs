@@ -4,151 +4,49 @@
 //! has the cloud's function act against local emulators, checks the emulator's state shows
 //! containment, then undoes every incident and checks the prior state is back.
 //!
-//! This module holds what is common to the clouds: the scenario catalogue, the [`Outcome`] each
-//! run produces, and [`undo_all`]. Each cloud module (`aws`, …) brings its emulators, delivers
-//! the attack in that cloud's payload shapes and checks that cloud's state.
+//! This module holds what is common to the clouds: the scenario catalogue (re-exported from
+//! [`aiir_core::drill`]), the [`Outcome`] each run produces, and [`undo_all`]. Each cloud module
+//! (`aws`, …) brings its emulators, delivers the attack in that cloud's payload shapes and
+//! checks that cloud's state.
+//!
+//! # Attack data shared by every cloud
+//!
+//! Generators live in the core ([`aiir_core::drill`]) so every cloud, and `aiir drill --target`
+//! against a deployed function, sends the same attack:
+//!
+//! - **model-drift** ([`aiir_core::drill::model_drift`]):
+//!   - `model_drift::findings(&endpoint, model_drift::DEFAULT_SEED)?` → `Vec<Finding>`: a seeded
+//!     drifted batch (fraud-model inputs: `transaction_amount`, `account_age_days`,
+//!     `hour_of_day`, `merchant_category`, `channel`, `country`) through aiir's own
+//!     `check_data_drift` against the reference profile; one `data-drift` finding, kind
+//!     model-drift, severity high, on `endpoint` (a `ResourceRef` of kind `ModelEndpoint` with
+//!     the id your rollback action expects). Deliver it as the drift job would:
+//!     `OperatorEvent::Findings { batch_id, findings }`. The default playbook's
+//!     `recover-from-drift` rule answers with `rollback-model` + `notify`.
+//!   - `model_drift::model_io_lines(Some(endpoint_name))` → `Vec<String>`: JSON lines
+//!     (`request_id`, `endpoint`, `caller_ip`, `prompt`, `response`) whose responses turn
+//!     toxic; deliver them on your cloud's model-I/O log stream (CloudWatch Logs subscription,
+//!     diagnostic-log records, Pub/Sub log sink). The function's scanner raises a
+//!     `toxic-output` finding for each id in `model_drift::TOXIC_REQUESTS` (one incident per
+//!     caller; kind prompt-attack, severity medium or low: recorded, no playbook rule acts on
+//!     it; the rollback comes from the drift finding).
+//!     The file is `events/drills/model-drift/model-io.jsonl` (`model_drift::MODEL_IO_PATH`).
+//!   - `model_drift::reference_rows(seed)`, `current_rows(seed)`, `reference_profile(seed)`
+//!     for a function-side drift check (data capture → profile → `check_data_drift`).
 use std::future::Future;
 
-use aiir_core::action::Cloud;
 use aiir_core::audit::StepStatus;
 use aiir_core::operator::OperatorEvent;
 use aiir_core::pipeline::{IncidentReport, Report};
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 pub mod aws;
 pub mod azure;
 pub mod report;
 
-/// A breach scenario, the same on every cloud.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Scenario {
-    pub name: &'static str,
-    pub title: &'static str,
-    /// The remediation workflow the default playbook runs, in order.
-    pub workflow: &'static [&'static str],
-}
-
-pub const SCENARIOS: &[Scenario] = &[
-    Scenario {
-        name: "prompt-injection",
-        title: "Prompt-injection takeover",
-        workflow: &["block-prompt", "rotate-secret", "notify"],
-    },
-    Scenario {
-        name: "data-leakage",
-        title: "Data-leakage event",
-        workflow: &[
-            "lock-public-access",
-            "quarantine-data",
-            "rotate-secret",
-            "notify",
-        ],
-    },
-    Scenario {
-        name: "model-drift",
-        title: "Model drift leading to harmful outputs",
-        workflow: &["rollback-model", "notify"],
-    },
-    Scenario {
-        name: "compromised-weights",
-        title: "Compromised model weights",
-        workflow: &[
-            "disable-endpoint",
-            "quarantine-data",
-            "rollback-model",
-            "enforce-encryption",
-        ],
-    },
-];
-
-pub fn scenario(name: &str) -> Option<&'static Scenario> {
-    SCENARIOS.iter().find(|s| s.name == name)
-}
-
-/// One verified fact about the emulator's state.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    pub what: String,
-    pub ok: bool,
-}
-
-/// What one scenario did on one cloud and what the checks found.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    pub scenario: &'static Scenario,
-    pub cloud: Cloud,
-    pub attack_vector: String,
-    pub detection: String,
-    /// Cloud-specific notes: payload shapes, services acted on, emulator gaps.
-    pub notes: Vec<String>,
-    pub attack_at: DateTime<Utc>,
-    pub incidents: Vec<IncidentReport>,
-    pub checks: Vec<Check>,
-    /// Steps `undo` ran (one entry per step undone or failing to undo).
-    pub undo_steps: Vec<aiir_core::audit::StepRecord>,
-}
-
-impl Outcome {
-    /// Starts the clock: call just before the attack is generated.
-    pub fn start(
-        scenario: &'static Scenario,
-        cloud: Cloud,
-        attack_vector: impl Into<String>,
-        detection: impl Into<String>,
-    ) -> Self {
-        Self {
-            scenario,
-            cloud,
-            attack_vector: attack_vector.into(),
-            detection: detection.into(),
-            notes: Vec::new(),
-            attack_at: Utc::now(),
-            incidents: Vec::new(),
-            checks: Vec::new(),
-            undo_steps: Vec::new(),
-        }
-    }
-
-    pub fn note(&mut self, note: impl Into<String>) {
-        self.notes.push(note.into());
-    }
-
-    pub fn check(&mut self, what: impl Into<String>, ok: bool) {
-        self.checks.push(Check {
-            what: what.into(),
-            ok,
-        });
-    }
-
-    pub fn record(&mut self, report: Report) {
-        self.incidents.extend(report.incidents);
-    }
-
-    pub fn passed(&self) -> bool {
-        !self.checks.is_empty() && self.checks.iter().all(|c| c.ok)
-    }
-
-    /// Attack start → last containing step, over all incidents the scenario raised.
-    pub fn attack_to_contained_ms(&self) -> Option<i64> {
-        self.incidents
-            .iter()
-            .flat_map(|i| &i.steps)
-            .filter(|s| s.status.is_contained())
-            .map(|s| (s.finished_at - self.attack_at).num_milliseconds())
-            .max()
-    }
-
-    /// Attack start → first incident classified (the timeline's second entry).
-    pub fn attack_to_detected_ms(&self) -> Option<i64> {
-        self.incidents
-            .iter()
-            .filter_map(|i| i.incident.timeline.get(1))
-            .map(|t| (t.at - self.attack_at).num_milliseconds())
-            .min()
-    }
-}
+// The catalogue and the outcome live in the core so `aiir drill --target` (no emulators)
+// shares them and writes the same report.
+pub use aiir_core::drill::{scenario, Check, Outcome, Scenario, SCENARIOS};
 
 /// Delivers one payload to a cloud's function, the way that cloud would, and returns its report.
 pub trait Invoker {
