@@ -26,7 +26,12 @@ test-azure: tools-azurite
 	$(CARGO) test --locked -p aiir-core --test intake_azure
 
 ## package-azure: the Functions zip (Linux x64 aiir-azure + host.json + function folders).
-package-azure:
-	$(CARGO) build --release --locked -p aiir-azure --bin aiir-azure --target x86_64-unknown-linux-gnu
+# Built like the Lambda binary (cargo-lambda's zig linker, from the same pinned venv) for
+# x86_64 glibc, capped at glibc 2.28 so it runs on every Functions Linux image (Debian 10 and
+# later); package.py checks the cap and the custom handler layout, and prints the size.
+AZURE_GLIBC := 2.28
+package-azure: $(LAMBDA_VENV)/.installed
+	PATH="$(LAMBDA_VENV)/bin:$$PATH" cargo lambda build --release --locked -p aiir-azure --bin aiir-azure \
+		--target x86_64-unknown-linux-gnu.$(AZURE_GLIBC)
 	$(PYTHON) functions/azure/packaging/package.py \
-		$(CARGO_TARGET_DIR)/x86_64-unknown-linux-gnu/release/aiir-azure functions/azure/app $(AZURE_ZIP)
+		$(CARGO_TARGET_DIR)/x86_64-unknown-linux-gnu/release/aiir-azure functions/azure/app $(AZURE_ZIP) $(AZURE_GLIBC)
