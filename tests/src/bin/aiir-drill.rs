@@ -14,7 +14,7 @@ struct Args {
     report_dir: PathBuf,
 }
 
-const CLOUDS: &[&str] = &["aws", "azure"];
+const CLOUDS: &[&str] = &["aws", "azure", "gcp"];
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
@@ -45,7 +45,7 @@ fn parse_args() -> Result<Args> {
             }
             "--report-dir" => args.report_dir = PathBuf::from(value()?),
             other => bail!(
-                "unknown argument {other}; usage: aiir-drill [--cloud aws,azure] [--scenario NAME] [--report-dir DIR]"
+                "unknown argument {other}; usage: aiir-drill [--cloud aws,azure,gcp] [--scenario NAME] [--report-dir DIR]"
             ),
         }
     }
@@ -60,6 +60,7 @@ async fn main() -> Result<()> {
         let ran = match cloud.as_str() {
             "aws" => drill::aws::run(&args.scenarios).await,
             "azure" => drill::azure::run(&args.scenarios).await,
+            "gcp" => drill::gcp::run(&args.scenarios).await,
             other => bail!("no drill for cloud {other}"),
         };
         outcomes.extend(ran.with_context(|| format!("drill on {cloud}"))?);

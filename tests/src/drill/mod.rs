@@ -42,6 +42,7 @@ use anyhow::{Context, Result};
 
 pub mod aws;
 pub mod azure;
+pub mod gcp;
 pub mod report;
 
 // The catalogue and the outcome live in the core so `aiir drill --target` (no emulators)
