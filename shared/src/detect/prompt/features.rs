@@ -145,7 +145,7 @@ pub fn signed_sum(text: &str, q: &[i8], bits: u8) -> (i64, usize) {
     // later byte all three.
     let at = |k: usize| u64::from(b.get(k).copied().unwrap_or(b' '));
     let mut win: u64 = 0x20 << 8 | at(0);
-    if b.len() >= 1 {
+    if !b.is_empty() {
         win = win << 8 | at(1);
         acc += g3(win);
         n += 1;

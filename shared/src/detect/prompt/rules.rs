@@ -99,6 +99,24 @@ fn compile(id: &str, pats: &[String]) -> Result<Vec<Regex>, PromptError> {
         .collect()
 }
 
+/// Per byte: 1 = ASCII alphanumeric, 2 = ASCII punctuation (for the letters-only pass gate).
+static GATE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_alphanumeric() {
+            1
+        } else if c.is_ascii_punctuation() {
+            2
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
 fn squash(s: &str) -> String {
     s.chars().filter(|c| c.is_alphanumeric()).collect()
 }
@@ -288,12 +306,13 @@ impl RuleSet {
         // The letters-only pass only matters for punctuation-split text (`ig-nore all_prev`) or
         // words run together (joined spaced letters `ignoreallprevious`).
         let (mut punct, mut run, mut longest) = (0usize, 0usize, 0usize);
-        // Branchless: word ends are too irregular for the branch predictor.
+        // Branchless with one table load per byte: word ends are too irregular for the branch
+        // predictor.
         for c in text.bytes() {
-            let alnum = usize::from(c.is_ascii_alphanumeric());
-            run = (run + 1) * alnum;
+            let k = GATE_CLASS[c as usize];
+            run = (run + 1) * usize::from(k & 1);
             longest = longest.max(run);
-            punct += usize::from(c.is_ascii_punctuation());
+            punct += usize::from(k >> 1);
         }
         if self.squashed.patterns_len() > 0 && (punct * 10 > text.len() || longest >= 20) {
             let sq = squash(text);
