@@ -1,5 +1,6 @@
 //! Events an operator sends by hand (or a drill harness): `drill`, `approve`, `undo`,
-//! and `findings` (detector output delivered directly). The same JSON works on every cloud.
+//! `findings` (detector output delivered directly) and `dry-run` (any of these, rehearsed).
+//! The same JSON works on every cloud.
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -42,6 +43,10 @@ pub enum OperatorEvent {
         steps: Vec<String>,
         operator: String,
     },
+    /// Rehearse `event`: every step it plans runs in dry-run (reads the cloud, changes nothing),
+    /// whatever the playbook's mode. `aiir drill --target … --dry-run` sends these. A function
+    /// too old to know this variant rejects it as unknown input, so nothing changes there either.
+    DryRun { event: Box<OperatorEvent> },
 }
 
 impl OperatorEvent {
@@ -87,6 +92,7 @@ impl OperatorEvent {
                     )
                 })
                 .collect(),
+            Self::DryRun { event } => event.alerts(now),
             Self::Approve { .. } | Self::Undo { .. } => Vec::new(),
         }
     }

@@ -168,6 +168,16 @@ impl Responder {
 
     pub async fn handle(&self, request: Request, dry_run: bool) -> Result<Report, PipelineError> {
         let mut report = Report::default();
+        // `dry-run` wraps another operator event: handle that one with every step dry-run.
+        let (request, dry_run) = match request {
+            Request::Operator(OperatorEvent::DryRun { mut event }) => {
+                while let OperatorEvent::DryRun { event: inner } = *event {
+                    event = inner;
+                }
+                (Request::Operator(*event), true)
+            }
+            other => (other, dry_run),
+        };
         match request {
             Request::Alerts(alerts) => {
                 for alert in alerts {

@@ -19,6 +19,8 @@ enum Command {
     Drift(cli::drift::DriftCommand),
     #[command(flatten)]
     Prompt(cli::prompt::PromptCommand),
+    #[command(flatten)]
+    Drill(cli::drill::DrillCommand),
 }
 
 fn main() {
@@ -26,6 +28,7 @@ fn main() {
     let result = match args.command {
         Command::Drift(cmd) => cli::drift::run(cmd),
         Command::Prompt(cmd) => cli::prompt::run(cmd),
+        Command::Drill(cmd) => cli::drill::run(cmd),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -1,3 +1,4 @@
 //! The `aiir` command line. Each family of subcommands lives in its own module.
 pub mod drift;
+pub mod drill;
 pub mod prompt;
