@@ -307,10 +307,19 @@ static CLASS: [u8; 256] = {
 /// mixed-script words, so Russian or Greek prose is left intact.
 fn mostly_latin(s: &str) -> bool {
     let (mut latin, mut other) = (0usize, 0usize);
-    for c in s.chars().filter(|c| c.is_alphabetic()) {
-        if c.is_ascii_alphabetic() {
-            latin += 1
-        } else if confusable(c.to_lowercase().next().unwrap_or(c)).is_some() {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // ASCII bytes are counted without decoding (an ASCII char is alphabetic iff it is an
+        // ASCII letter); other characters are decoded one at a time.
+        if b[i] < 0x80 {
+            latin += usize::from(b[i].is_ascii_alphabetic());
+            i += 1;
+            continue;
+        }
+        let c = s[i..].chars().next().unwrap_or(' ');
+        i += c.len_utf8();
+        if c.is_alphabetic() && confusable(c.to_lowercase().next().unwrap_or(c)).is_some() {
             other += 1
         }
     }
