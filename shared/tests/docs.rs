@@ -15,7 +15,7 @@ use aiir_core::model::atlas::techniques_for;
 use aiir_core::{IncidentKind, Severity};
 use regex::Regex;
 
-/// The runbooks, one per drill scenario (`events/drills/<scenario>/`).
+/// The runbooks, one per drill scenario (`aiir_core::drill::SCENARIOS`).
 const RUNBOOKS: [&str; 4] = [
     "prompt-injection",
     "data-leakage",
@@ -176,11 +176,14 @@ fn check_references(doc: &str, text: &str, known: &Known) -> Vec<String> {
 /// row are covered somewhere in the runbook.
 fn check_kind_coverage(doc: &str, text: &str) -> Vec<String> {
     let kind = Regex::new(r"\bkind:([a-z0-9-]+)").unwrap();
-    let has = |hay: &str, id: &str| {
-        Regex::new(&format!(r"\b{}\b", regex::escape(id)))
-            .unwrap()
-            .is_match(hay)
+    let atlas = Regex::new(r"\bAML\.[A-Z]+\d{4}(?:\.\d{3})?").unwrap();
+    let ids = |hay: &str| -> BTreeSet<String> {
+        atlas
+            .find_iter(hay)
+            .map(|m| m.as_str().to_string())
+            .collect()
     };
+    let in_document = ids(text);
     let mut problems = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let header = line.starts_with("| incident kind");
@@ -189,16 +192,16 @@ fn check_kind_coverage(doc: &str, text: &str) -> Vec<String> {
             continue;
         }
         let (scope, place) = if header {
-            (text, "the document")
+            (in_document.clone(), "the document")
         } else {
-            (line, "the same row")
+            (ids(line), "the same row")
         };
         for c in kind.captures_iter(line) {
             let Some(k) = IncidentKind::ALL.into_iter().find(|k| k.as_str() == &c[1]) else {
                 continue;
             };
             for id in techniques_for(k) {
-                if !has(scope, id) {
+                if !scope.contains(*id) {
                     problems.push(format!(
                         "{doc}:{}: kind:{k} without its ATLAS technique {id} in {place} (model/atlas.rs)",
                         n + 1
@@ -327,15 +330,16 @@ fn the_checker_rejects_wrong_names() {
 #[test]
 fn runbooks_have_the_five_phases_and_every_mapping() {
     let known = Known::load();
-    let scenarios: BTreeSet<String> = std::fs::read_dir(repo().join("events/drills"))
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    // The drill's scenario catalogue (not the `events/drills/` folders: git keeps no empty
+    // folder, and a scenario may generate all of its data).
+    let scenarios: BTreeSet<String> = aiir_core::drill::SCENARIOS
+        .iter()
+        .map(|s| s.name.to_string())
         .collect();
     let listed: BTreeSet<String> = RUNBOOKS.iter().map(|s| s.to_string()).collect();
     assert_eq!(scenarios, listed, "one runbook per drill scenario");
     let index = read("docs/ir_runbooks/README.md");
+    let techniques = Regex::new(r"\bAML\.T\d{4}(?:\.\d{3})?").unwrap();
     for name in RUNBOOKS {
         let doc = format!("docs/ir_runbooks/{name}.md");
         let text = read(&doc);
@@ -355,6 +359,14 @@ fn runbooks_have_the_five_phases_and_every_mapping() {
             );
         }
         // Containment is carried out by aiir: it must name the rule and its actions.
+        // Every action the drill expects for the scenario is in its runbook.
+        let scenario = aiir_core::drill::scenario(name).expect("scenario");
+        for action in scenario.workflow {
+            assert!(
+                text.contains(&format!("action:{action}")),
+                "{doc}: the drill's workflow runs {action}; the runbook does not say where"
+            );
+        }
         let containment = section_body(&text, "Containment");
         assert!(
             containment.contains("rule:"),
@@ -374,7 +386,6 @@ fn runbooks_have_the_five_phases_and_every_mapping() {
         for cloud in ["AWS", "Azure", "GCP"] {
             assert!(text.contains(cloud), "{doc}: no {cloud} notes");
         }
-        let techniques = Regex::new(r"\bAML\.T\d{4}(?:\.\d{3})?").unwrap();
         assert!(
             techniques
                 .find_iter(&text)
