@@ -11,7 +11,7 @@ PROMPT_TOX_TRAIN := shared/data/toxicity/surge_toxicity_en.jsonl shared/data/tox
 # Accuracy / robustness / reproducibility are asserted by plain cargo tests.
 test-prompt:
 	cargo test -p aiir-core --lib detect::prompt
-	cargo test -p aiir-core --test prompt_accuracy --test prompt_logline -- --nocapture
+	cargo test -p aiir-core --test prompt_accuracy --test prompt_logline --test prompt_tuning -- --nocapture
 
 eval-prompt:
 	@echo "== prompt injection, held-out split (all training sources)"
