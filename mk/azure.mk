@@ -28,10 +28,11 @@ test-azure: tools-azurite
 ## package-azure: the Functions zip (Linux x64 aiir-azure + host.json + function folders).
 # Built like the Lambda binary (cargo-lambda's zig linker, from the same pinned venv) for
 # x86_64 glibc, capped at glibc 2.28 so it runs on every Functions Linux image (Debian 10 and
-# later); package.py checks the cap and the custom handler layout, and prints the size.
+# later); cargo-lambda leaves the binary as lambda/aiir-azure/bootstrap, package.py stores it
+# under host.json's name, checks the cap and the custom handler layout, and prints the size.
 AZURE_GLIBC := 2.28
 package-azure: $(LAMBDA_VENV)/.installed
 	PATH="$(LAMBDA_VENV)/bin:$$PATH" cargo lambda build --release --locked -p aiir-azure --bin aiir-azure \
 		--target x86_64-unknown-linux-gnu.$(AZURE_GLIBC)
 	$(PYTHON) functions/azure/packaging/package.py \
-		$(CARGO_TARGET_DIR)/x86_64-unknown-linux-gnu/release/aiir-azure functions/azure/app $(AZURE_ZIP) $(AZURE_GLIBC)
+		$(CARGO_TARGET_DIR)/lambda/aiir-azure/bootstrap functions/azure/app $(AZURE_ZIP) $(AZURE_GLIBC)
