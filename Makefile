@@ -23,7 +23,7 @@ help:
 	@echo "make package Lambda zip (cargo-lambda); make bench-coldstart, bench-drift, bench-prompt"
 
 ## test: everything CI runs. Emulator suites install their emulator first (pinned, .tools/).
-TEST_SUITES := test-drift test-aws-emulator test-azure test-gcp infra-check drill
+TEST_SUITES := test-drift test-aws-emulator test-azure test-gcp infra-check drill test-report
 test: lint unit $(TEST_SUITES)
 	@echo "make test: all checks passed"
 
