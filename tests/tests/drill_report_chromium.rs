@@ -5,7 +5,7 @@
 mod fixture;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use aiir_e2e::drill::report;
@@ -26,7 +26,7 @@ fn chromium() -> PathBuf {
 }
 
 /// Runs headless Chromium on `page` with `extra` flags, a fresh profile, no network services.
-fn run_chromium(page: &Path, profile: &Path, extra: &[String]) -> Output {
+fn run_chromium(page: &Path, profile: &Path, extra: &[String]) -> Vec<u8> {
     let mut cmd = Command::new(chromium());
     cmd.args([
         "--headless",
@@ -42,8 +42,10 @@ fn run_chromium(page: &Path, profile: &Path, extra: &[String]) -> Output {
     .arg(format!("--user-data-dir={}", profile.display()))
     .args(extra)
     .arg(format!("file://{}", page.display()))
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    // Files, not pipes: the DOM is larger than a pipe's buffer, and an unread pipe would block
+    // the browser while we wait for it.
+    .stdout(std::fs::File::create(profile.with_extension("out")).expect("stdout file"))
+    .stderr(std::fs::File::create(profile.with_extension("err")).expect("stderr file"));
     let mut child = cmd.spawn().expect("start chromium");
     // A hung browser must fail the test, not hang it.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -54,14 +56,10 @@ fn run_chromium(page: &Path, profile: &Path, extra: &[String]) -> Output {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = child.wait_with_output().expect("chromium output");
-    assert!(
-        out.status.success(),
-        "chromium failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    let status = child.wait().expect("chromium status");
+    let stderr = std::fs::read_to_string(profile.with_extension("err")).unwrap_or_default();
+    assert!(status.success(), "chromium failed ({status}): {stderr}");
+    std::fs::read(profile.with_extension("out")).expect("chromium stdout")
 }
 
 #[test]
@@ -72,7 +70,7 @@ fn chromium_renders_the_report() {
     let page = dir.join("index.html");
 
     let dom = run_chromium(&page, &dir.join("profile-dom"), &["--dump-dom".into()]);
-    let dom = String::from_utf8(dom.stdout).expect("DOM is UTF-8");
+    let dom = String::from_utf8(dom).expect("DOM is UTF-8");
     assert!(
         dom.contains("<table id=\"summary-table\">"),
         "summary table in the DOM"
