@@ -74,6 +74,9 @@ async fn main() -> Result<()> {
         println!("all {} scenario runs contained and undone", outcomes.len());
         Ok(())
     } else {
-        bail!("{failed} of {} scenario runs failed a check", outcomes.len())
+        bail!(
+            "{failed} of {} scenario runs failed a check",
+            outcomes.len()
+        )
     }
 }
