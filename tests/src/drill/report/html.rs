@@ -183,12 +183,12 @@ fn run(out: &mut String, o: &Outcome) {
         escape(o.cloud.as_str()),
         escape(result(o.passed()))
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<dl class=\"facts\"><dt>Scenario</dt><dd><code>{}</code></dd>\
          <dt>Attack vector</dt><dd>{}</dd><dt>Detection method</dt><dd>{}</dd>\
          <dt>Attack → detection</dt><dd>{} ms</dd><dt>Attack → containment</dt><dd>{} ms</dd>\
-         <dt>Playbook workflow</dt><dd>{}</dd></dl>\n",
+         <dt>Playbook workflow</dt><dd>{}</dd></dl>",
         escape(o.scenario.name),
         escape(&o.attack_vector),
         escape(&o.detection),
@@ -201,11 +201,11 @@ fn run(out: &mut String, o: &Outcome) {
             .collect::<Vec<_>>()
             .join("→ ")
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<figure>{}<figcaption>Red: attack start (0 ms). Blue: first incident classified. \
          Green: last containing step. Bars: each action from start to finish; dots: incident \
-         timeline events coloured by NIST SP 800-61 phase.</figcaption></figure>\n",
+         timeline events coloured by NIST SP 800-61 phase.</figcaption></figure>",
         svg::timeline(o)
     );
 
@@ -219,10 +219,10 @@ fn run(out: &mut String, o: &Outcome) {
     }
     for i in &o.incidents {
         let inc = &i.incident;
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<p><code>{}</code> {} · <strong>{}</strong> · severity <strong>{}</strong> · outcome \
-             <strong>{}</strong> · ATLAS {}</p>\n",
+             <strong>{}</strong> · ATLAS {}</p>",
             escape(&inc.id),
             escape(&inc.title),
             escape(&inc.kind.to_string()),
@@ -286,11 +286,11 @@ fn step_table(out: &mut String, o: &Outcome, steps: &[&StepRecord], class: &str,
         let _ = writeln!(out, "<p class=\"muted\">{}</p>", escape(empty));
         return;
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<table class=\"{class}\"><thead><tr><th>incident</th><th>rule</th><th>action</th>\
          <th>NIST phase</th><th>target</th><th>status</th><th class=\"num\">start (ms)</th>\
-         <th class=\"num\">took (ms)</th><th>detail</th></tr></thead><tbody>\n"
+         <th class=\"num\">took (ms)</th><th>detail</th></tr></thead><tbody>"
     );
     for s in steps {
         let detail = s.error.clone().unwrap_or_else(|| s.details.join("; "));
