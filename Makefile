@@ -39,7 +39,8 @@ clippy:
 unit:
 	$(CARGO) test --locked -p aiir-core -p aiir-aws
 
-## drill: breach simulations end to end (AWS on moto), containment and undo verified.
+## drill: the four breach simulations on AWS (moto), Azure (Azurite + REST examples) and GCP
+## (GCS emulator + discovery-shaped REST), containment and undo verified; writes drill-report/.
 drill: venv-moto tools-azurite venv-gcs
 	$(CARGO) build --locked -p aiir-aws --bin aiir-aws -p aiir-e2e --bin aiir-drill
 	AIIR_MOTO_PYTHON=$(CURDIR)/$(MOTO_VENV)/bin/python AIIR_GCS_PYTHON=$(GCS_VENV)/bin/python AIIR_AWS_BIN=$(CARGO_TARGET_DIR)/debug/aiir-aws \
