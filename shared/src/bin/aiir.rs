@@ -1,4 +1,4 @@
-//! `aiir`: the operator's command line (detectors, training, drills).
+//! `aiir`: the operator's command line (detectors, training, drills, playbook checks).
 use aiir_core::cli;
 use clap::{Parser, Subcommand};
 
@@ -21,6 +21,8 @@ enum Command {
     Prompt(cli::prompt::PromptCommand),
     #[command(flatten)]
     Drill(cli::drill::DrillCommand),
+    #[command(flatten)]
+    Playbook(cli::playbook::PlaybookCommand),
 }
 
 fn main() {
@@ -29,6 +31,7 @@ fn main() {
         Command::Drift(cmd) => cli::drift::run(cmd),
         Command::Prompt(cmd) => cli::prompt::run(cmd),
         Command::Drill(cmd) => cli::drill::run(cmd),
+        Command::Playbook(cmd) => cli::playbook::run(cmd),
     };
     match result {
         Ok(code) => std::process::exit(code),

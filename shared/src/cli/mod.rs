@@ -1,4 +1,5 @@
 //! The `aiir` command line. Each family of subcommands lives in its own module.
 pub mod drift;
 pub mod drill;
+pub mod playbook;
 pub mod prompt;
