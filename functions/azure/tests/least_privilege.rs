@@ -16,11 +16,15 @@
 //!
 //! The negative tests run the same checker on edited copies of the Terraform.
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 use aiir_azure::{audit, required_permissions, state};
 use aiir_core::action::ActionKind;
 use hcl::{Block, Body, Expression};
+
+#[path = "../../../infra/tests/support/terraform_module.rs"]
+#[allow(dead_code)]
+mod terraform_module;
+use terraform_module::{attr, labels, referenced, string_list, Module};
 
 /// Custom role (`azurerm_role_definition` label) → the parts of the code it serves.
 const ROLES: &[(&str, &[&str])] = &[
@@ -155,69 +159,9 @@ struct Assignment {
     scope_text: String,
 }
 
-fn infra_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/azure")
-}
-
 /// The module's top-level `.tf` files: (file name, text).
 fn module_files() -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = std::fs::read_dir(infra_dir())
-        .expect("infra/azure exists")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    assert!(
-        files.iter().any(|(n, _)| n == "rbac.tf"),
-        "infra/azure/rbac.tf not found"
-    );
-    files
-}
-
-fn labels(block: &Block) -> Vec<&str> {
-    block.labels().iter().map(|l| l.as_str()).collect()
-}
-
-fn attr<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
-    body.attributes().find(|a| a.key() == key).map(|a| a.expr())
-}
-
-/// `azurerm_role_definition.state.role_definition_resource_id` → `state`.
-fn referenced(expr: &Expression, kind: &str) -> Option<String> {
-    let text = expr.to_string();
-    let rest = text.split(&format!("{kind}.")).nth(1)?;
-    Some(
-        rest.chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
-            .collect(),
-    )
-}
-
-fn string_list(expr: Option<&Expression>, what: &str, errors: &mut Vec<String>) -> Vec<String> {
-    match expr {
-        Some(Expression::Array(items)) => items
-            .iter()
-            .map(|e| match e {
-                Expression::String(s) => s.clone(),
-                other => {
-                    errors.push(format!("{what}: not a literal string: {other}"));
-                    other.to_string()
-                }
-            })
-            .collect(),
-        Some(other) => {
-            errors.push(format!("{what}: not a literal list: {other}"));
-            Vec::new()
-        }
-        None => Vec::new(),
-    }
+    Module::new(env!("CARGO_MANIFEST_DIR"), "azure").files("rbac.tf")
 }
 
 fn non_empty_attr(body: &Body, key: &str) -> bool {
@@ -462,14 +406,7 @@ fn violations(files: &[(String, String)]) -> Vec<String> {
 }
 
 fn edited(file: &str, from: &str, to: &str) -> Vec<(String, String)> {
-    let mut files = module_files();
-    let (_, text) = files
-        .iter_mut()
-        .find(|(n, _)| n == file)
-        .unwrap_or_else(|| panic!("{file} not in infra/azure"));
-    assert!(text.contains(from), "{file} no longer contains {from:?}");
-    *text = text.replacen(from, to, 1);
-    files
+    terraform_module::edited(module_files(), file, from, to)
 }
 
 fn assert_violation(files: &[(String, String)], expected: &str) {
