@@ -447,6 +447,14 @@ fn azure_http_path_end_to_end_contains_then_undoes() {
         .any(|c| c["what"].as_str().unwrap().starts_with("undo of")));
     assert_eq!(report[0]["scenario"]["name"], "model-drift");
     assert_eq!(report[0]["cloud"], "azure");
+    // The same three files `make drill` writes, with this run's row in the human-readable ones.
+    let markdown = std::fs::read_to_string(dir.join("drill-report.md")).unwrap();
+    assert!(markdown.contains("| model-drift | azure |"), "{markdown}");
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("model-drift"),
+        "{html}"
+    );
 }
 
 #[test]

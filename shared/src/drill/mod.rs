@@ -8,12 +8,15 @@
 //!   check (→ model-drift findings for an endpoint), and model outputs whose toxicity rises
 //!   (→ the function's own model-I/O scanning flags them).
 //! - [`Outcome`]: what one scenario did on one cloud, the unit of `drill-report/`.
+//! - [`report`]: `drill-report/` as JSON, Markdown and one self-contained HTML page, written by
+//!   `make drill` and by `aiir drill --target` alike.
 use serde::Serialize;
 
 pub mod attack;
 pub mod deliver;
 pub mod model_drift;
 pub mod outcome;
+pub mod report;
 
 pub use outcome::{Check, Outcome};
 

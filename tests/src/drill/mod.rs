@@ -43,7 +43,7 @@ use anyhow::{Context, Result};
 pub mod aws;
 pub mod azure;
 pub mod gcp;
-pub mod report;
+pub use aiir_core::drill::report;
 
 // The catalogue and the outcome live in the core so `aiir drill --target` (no emulators)
 // shares them and writes the same report.

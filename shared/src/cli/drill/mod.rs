@@ -409,10 +409,9 @@ fn print_report(report: &Report) {
     }
 }
 
-/// `dir/drill-report.json`: the same document `make drill` writes (a list of outcomes).
+/// `dir/` with `drill-report.json`, `drill-report.md` and `index.html`: the same files
+/// `make drill` writes, for one run against a deployed function.
 fn write_report(dir: &std::path::Path, outcome: &Outcome) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join("drill-report.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(&[outcome])?)?;
-    Ok(path)
+    crate::drill::report::write(dir, std::slice::from_ref(outcome))?;
+    Ok(dir.join("index.html"))
 }

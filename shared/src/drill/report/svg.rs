@@ -3,7 +3,7 @@
 //! the page needs no script or fetch to draw it.
 use std::fmt::Write;
 
-use aiir_core::audit::StepRecord;
+use crate::audit::StepRecord;
 
 use super::html::escape;
 use super::{offset_ms, serde_name, Tone};

@@ -5,7 +5,7 @@
 //! text is attacker-controlled).
 use std::fmt::Write;
 
-use aiir_core::audit::StepRecord;
+use crate::audit::StepRecord;
 use chrono::{DateTime, Utc};
 
 use super::{offset_ms, result, serde_name, svg, SummaryRow, Tone, SUMMARY_COLUMNS};

@@ -6,7 +6,7 @@
 //! Markdown table and the HTML table cannot drift apart.
 use std::path::Path;
 
-use aiir_core::audit::{StepRecord, StepStatus};
+use crate::audit::{StepRecord, StepStatus};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 

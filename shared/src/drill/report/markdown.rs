@@ -2,7 +2,7 @@
 //! workflow, cloud notes, timeline, checks and undo.
 use std::fmt::Write;
 
-use aiir_core::audit::StepRecord;
+use crate::audit::StepRecord;
 use chrono::{DateTime, Utc};
 
 use super::{offset_ms, result, serde_name, SummaryRow, SUMMARY_COLUMNS};
