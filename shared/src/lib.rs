@@ -12,6 +12,7 @@ pub mod model;
 pub use model::{Finding, IncidentKind, ResourceKind, ResourceRef, Severity};
 pub mod action;
 pub mod audit;
+pub mod correlate;
 pub mod metrics;
 pub mod modelio;
 pub mod operator;

@@ -11,6 +11,7 @@ use tracing::{info, warn};
 
 use crate::action::ActionSpec;
 use crate::audit::{AuditRecord, AuditSink, StepRecord, StepStatus};
+use crate::correlate::{self, CorrelationKey};
 use crate::model::{Alert, AlertStatus, Incident, NistPhase, ResourceKind, ResourceRef};
 use crate::operator::OperatorEvent;
 use crate::plan::{classify, plan, Decision, PlannedStep};
@@ -44,6 +45,9 @@ pub enum Outcome {
     Escalated,
     /// At least one action failed (reported, escalated).
     Failed,
+    /// Part of an open incident for the same caller (within `defaults.correlation_window`)
+    /// that had already taken every step this one planned.
+    Correlated,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +112,8 @@ pub struct Responder {
     dedup_ttl: Duration,
     approval_ttl: Duration,
     window: Duration,
+    /// Alerts of one kind from one caller within this window share their steps (0: off).
+    correlation_window: Duration,
     /// Steps and incidents are kept this long for undo.
     record_ttl: Duration,
 }
@@ -119,6 +125,12 @@ struct PendingApproval {
 }
 
 const INCIDENT_SK: &str = "incident";
+
+/// The incident's correlation group, and the group's first incident when it is not this one.
+struct Correlation {
+    key: CorrelationKey,
+    first: Option<String>,
+}
 
 fn incident_pk(id: &str) -> String {
     format!("incident#{id}")
@@ -137,6 +149,7 @@ impl Responder {
             dedup_ttl: duration(&playbook.defaults.dedup_ttl),
             approval_ttl: duration(&playbook.defaults.approval_ttl),
             window: duration(&playbook.blast_radius.window),
+            correlation_window: duration(&playbook.defaults.correlation_window),
             record_ttl: Duration::from_secs(90 * 86_400),
             playbook,
             remediator,
@@ -253,6 +266,13 @@ impl Responder {
                 );
                 return Ok(finish(incident, Outcome::Duplicate, Vec::new()));
             }
+        }
+        let correlation = if enforcing {
+            self.correlate(&mut incident).await?
+        } else {
+            None
+        };
+        if enforcing {
             self.state
                 .put(
                     &incident_pk(&incident.id),
@@ -262,7 +282,9 @@ impl Responder {
                 )
                 .await?;
         }
-        let result = self.execute_plan(&mut incident, steps).await;
+        let result = self
+            .execute_plan(&mut incident, steps, correlation.as_ref())
+            .await;
         match result {
             Ok(report) => Ok(report),
             Err(error) => {
@@ -277,10 +299,71 @@ impl Responder {
         }
     }
 
+    /// Joins the incident to its caller's group (first incident of the group within the
+    /// window, or a later one). `None` when correlation is off or the incident has no caller.
+    async fn correlate(
+        &self,
+        incident: &mut Incident,
+    ) -> Result<Option<Correlation>, PipelineError> {
+        let Some(key) = CorrelationKey::of(incident, self.correlation_window) else {
+            return Ok(None);
+        };
+        let claim = correlate::claim(&incident.id);
+        let first = if self
+            .state
+            .put_if_absent(
+                &key.pk,
+                CorrelationKey::FIRST_SK,
+                &claim,
+                self.correlation_window,
+            )
+            .await?
+        {
+            None
+        } else {
+            self.state
+                .get(&key.pk, CorrelationKey::FIRST_SK)
+                .await?
+                .and_then(|v| correlate::other_incident(&v, &incident.id))
+        };
+        if let Some(first) = &first {
+            incident.record(
+                self.now(),
+                NistPhase::DetectionAndAnalysis,
+                format!(
+                    "correlated with {first}: same {} from caller {} within {}; steps it already took are not repeated",
+                    incident.kind,
+                    key.caller(),
+                    correlate::window_text(self.correlation_window)
+                ),
+            );
+            info!(correlated_with = %first, caller = %key.caller(), "incident joins an open group");
+        }
+        Ok(Some(Correlation { key, first }))
+    }
+
+    /// The incident of the group that already took this step, if another one did.
+    async fn done_by_group(
+        &self,
+        correlation: Option<&Correlation>,
+        incident: &Incident,
+        step: &PlannedStep,
+    ) -> Result<Option<String>, PipelineError> {
+        let Some(c) = correlation.filter(|_| step.mode == Mode::Enforce) else {
+            return Ok(None);
+        };
+        Ok(self
+            .state
+            .get(&c.key.pk, &CorrelationKey::done_sk(step))
+            .await?
+            .and_then(|v| correlate::other_incident(&v, &incident.id)))
+    }
+
     async fn execute_plan(
         &self,
         incident: &mut Incident,
         steps: Vec<PlannedStep>,
+        correlation: Option<&Correlation>,
     ) -> Result<IncidentReport, PipelineError> {
         let mut records: Vec<StepRecord> = Vec::new();
         let mut summary: Vec<String> = Vec::new();
@@ -308,6 +391,27 @@ impl Responder {
                     self.skipped(incident, step, StepStatus::AwaitingApproval, &note)
                 }
                 Decision::Execute => {
+                    if let Some(other) = self.done_by_group(correlation, incident, step).await? {
+                        let note = format!(
+                            "already done by {other} (same caller within {})",
+                            correlate::window_text(self.correlation_window)
+                        );
+                        let record = self.skipped(incident, step, StepStatus::Excluded, &note);
+                        summary.push(format!(
+                            "{} {} on {}: done by {other}",
+                            step.rule,
+                            step.action.kind(),
+                            step.target.id
+                        ));
+                        incident.record(
+                            record.finished_at,
+                            step.action.kind().phase(),
+                            format!("{} on {}: {note}", step.action.kind(), step.target.id),
+                        );
+                        self.write_audit(incident, &record, "respond", None).await;
+                        records.push(record);
+                        continue;
+                    }
                     let limited = step.mode == Mode::Enforce && !step.action.kind().is_message();
                     if limited && escalation.is_none() {
                         escalation = self.blast_radius_exceeded(step).await?;
@@ -360,6 +464,18 @@ impl Responder {
                         self.record_ttl,
                     )
                     .await?;
+                if let (Some(c), StepStatus::Applied | StepStatus::NoChange) =
+                    (correlation, record.status)
+                {
+                    self.state
+                        .put(
+                            &c.key.pk,
+                            &CorrelationKey::done_sk(step),
+                            &correlate::claim(&incident.id),
+                            self.correlation_window,
+                        )
+                        .await?;
+                }
             }
             self.write_audit(incident, &record, "respond", None).await;
             records.push(record);
@@ -382,6 +498,12 @@ impl Responder {
             .any(|r| r.status == StepStatus::AwaitingApproval)
         {
             Outcome::AwaitingApproval
+        } else if correlation.is_some_and(|c| c.first.is_some())
+            && records
+                .iter()
+                .all(|r| r.mode == Mode::Enforce && r.status == StepStatus::Excluded)
+        {
+            Outcome::Correlated
         } else if records
             .iter()
             .all(|r| r.mode == Mode::DryRun || r.status == StepStatus::Excluded)

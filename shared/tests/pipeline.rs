@@ -758,3 +758,193 @@ fn trigger_alert_playbook_errors_name_the_field() {
     };
     assert!(message.contains("alert"), "{message}");
 }
+
+fn env_with_tool_secret(name: &str) -> Option<String> {
+    match name {
+        "AIIR_TOOL_SECRET" => Some("tool-secret".into()),
+        other => env(other),
+    }
+}
+
+/// One prompt-injection line as the model-I/O scanner raises it: prompt signature + caller.
+fn injection_line(occurrence: &str, signature: &str, caller: &str) -> Alert {
+    let finding = aiir_core::model::Finding {
+        detector: "prompt-injection".into(),
+        kind: IncidentKind::PromptAttack,
+        severity: Severity::High,
+        score: 0.97,
+        summary: "prompt injection".into(),
+        resources: vec![
+            ResourceRef::new(ResourceKind::Prompt, signature),
+            ResourceRef::new(ResourceKind::Caller, caller),
+        ],
+        detail: json!({}),
+    };
+    let at = Utc.with_ymd_and_hms(2026, 11, 21, 11, 59, 0).unwrap();
+    Alert::from_finding(&finding, "model-io-log", occurrence, at)
+}
+
+fn status_of(report: &aiir_core::pipeline::IncidentReport, kind: ActionKind) -> StepStatus {
+    report
+        .steps
+        .iter()
+        .find(|s| s.action.kind() == kind)
+        .unwrap_or_else(|| panic!("no {kind} step in {report:#?}"))
+        .status
+}
+
+#[tokio::test]
+async fn one_callers_lines_delivered_one_by_one_share_their_steps() {
+    let h = harness_env(DEFAULT_PLAYBOOK, &env_with_tool_secret);
+    let send = |alert: Alert| {
+        let responder = &h.responder;
+        async move {
+            let mut r = responder
+                .handle(Request::Alerts(vec![alert]), false)
+                .await
+                .unwrap();
+            r.incidents.remove(0)
+        }
+    };
+    let first = send(injection_line("line-1", "sig-1", "203.0.113.7")).await;
+    assert_eq!(first.outcome, Outcome::Contained);
+    assert_eq!(
+        status_of(&first, ActionKind::RotateSecret),
+        StepStatus::Applied
+    );
+
+    // A second line from the same caller, a new prompt: block it, but do not rotate or page again.
+    let second = send(injection_line("line-2", "sig-2", "203.0.113.7")).await;
+    assert_ne!(second.incident.id, first.incident.id);
+    assert_eq!(second.outcome, Outcome::Contained);
+    assert_eq!(
+        status_of(&second, ActionKind::BlockPrompt),
+        StepStatus::Applied
+    );
+    for kind in [ActionKind::RotateSecret, ActionKind::Notify] {
+        let step = second
+            .steps
+            .iter()
+            .find(|s| s.action.kind() == kind)
+            .unwrap();
+        assert_eq!(step.status, StepStatus::Excluded, "{step:#?}");
+        assert_eq!(
+            step.details,
+            [format!(
+                "already done by {} (same caller within 15m)",
+                first.incident.id
+            )]
+        );
+    }
+    assert!(second.incident.timeline.iter().any(|t| t
+        .event
+        .starts_with(&format!("correlated with {}", first.incident.id))));
+    assert!(h.remediator.is_contained(ActionKind::BlockPrompt, "sig-2"));
+
+    // The same prompt again (a new line): every step already taken, nothing called.
+    let calls = h.remediator.calls.lock().unwrap().len();
+    let third = send(injection_line("line-3", "sig-1", "203.0.113.7")).await;
+    assert_eq!(third.outcome, Outcome::Correlated);
+    assert_eq!(h.remediator.calls.lock().unwrap().len(), calls);
+
+    // Another caller is another attack: its own rotation and page.
+    // (The recording remediator reports a second rotation of one secret as no change.)
+    let other = send(injection_line("line-4", "sig-3", "198.51.100.9")).await;
+    assert_eq!(
+        status_of(&other, ActionKind::RotateSecret),
+        StepStatus::NoChange
+    );
+    assert_eq!(h.remediator.calls_of(ActionKind::RotateSecret), 2);
+    assert_eq!(h.remediator.calls_of(ActionKind::Notify), 2);
+
+    // Undo of the second incident reverts its own step only: the first incident's stay.
+    let undone = h
+        .responder
+        .handle(
+            Request::Operator(OperatorEvent::Undo {
+                incident_id: second.incident.id.clone(),
+                steps: vec![],
+                operator: "bob".into(),
+            }),
+            false,
+        )
+        .await
+        .unwrap();
+    let kinds: Vec<ActionKind> = undone
+        .operator_steps
+        .iter()
+        .map(|s| s.action.kind())
+        .collect();
+    assert_eq!(kinds, [ActionKind::BlockPrompt]);
+    assert!(!h.remediator.is_contained(ActionKind::BlockPrompt, "sig-2"));
+    assert!(h.remediator.is_contained(ActionKind::BlockPrompt, "sig-1"));
+    assert!(h
+        .remediator
+        .is_contained(ActionKind::RotateSecret, "tool-secret"));
+}
+
+#[tokio::test]
+async fn correlation_off_or_dry_run_acts_per_line() {
+    let off = DEFAULT_PLAYBOOK.replace(
+        "correlation_window = \"15m\"",
+        "correlation_window = \"0s\"",
+    );
+    assert_ne!(
+        off, DEFAULT_PLAYBOOK,
+        "the default playbook sets the window"
+    );
+    let h = harness_env(&off, &env_with_tool_secret);
+    for line in ["line-1", "line-2"] {
+        let r = h
+            .responder
+            .handle(
+                Request::Alerts(vec![injection_line(line, line, "203.0.113.7")]),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.incidents[0].outcome, Outcome::Contained);
+    }
+    assert_eq!(h.remediator.calls_of(ActionKind::RotateSecret), 2);
+
+    // A rehearsal neither joins nor starts a group: the real line after it acts in full.
+    let h = harness_env(DEFAULT_PLAYBOOK, &env_with_tool_secret);
+    let dry = h
+        .responder
+        .handle(
+            Request::Alerts(vec![injection_line("line-1", "sig-1", "203.0.113.7")]),
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(dry.incidents[0].outcome, Outcome::DryRun);
+    let real = h
+        .responder
+        .handle(
+            Request::Alerts(vec![injection_line("line-2", "sig-2", "203.0.113.7")]),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&real.incidents[0], ActionKind::RotateSecret),
+        StepStatus::Applied
+    );
+}
+
+#[test]
+fn correlation_window_errors_name_the_field() {
+    let bad = DEFAULT_PLAYBOOK.replace(
+        "correlation_window = \"15m\"",
+        "correlation_window = \"soon\"",
+    );
+    let Err(PlaybookError::Invalid(problems)) = Playbook::load(&bad, &env_with_tool_secret) else {
+        panic!("an unparsable window must be refused")
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.field == "defaults.correlation_window"),
+        "{problems:?}"
+    );
+}

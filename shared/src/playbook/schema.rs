@@ -50,6 +50,9 @@ pub struct Defaults {
     pub mode: Mode,
     /// How long a fingerprint is remembered, so a redelivered alert acts once.
     pub dedup_ttl: String,
+    /// Alerts of one kind from one caller within this window are one attack: a step one of
+    /// them took on a target is not repeated by the others. `0s` turns it off.
+    pub correlation_window: String,
     /// How long an approval request stays open.
     pub approval_ttl: String,
     /// Kind and severity for alerts no `[[classify]]` rule and no source field decides.
@@ -67,6 +70,7 @@ impl Default for Defaults {
         Self {
             mode: Mode::Enforce,
             dedup_ttl: "24h".into(),
+            correlation_window: "15m".into(),
             approval_ttl: "24h".into(),
             kind: IncidentKind::Availability,
             severity: Severity::Medium,

@@ -55,6 +55,10 @@ impl Playbook {
         }
         for (field, value) in [
             ("defaults.dedup_ttl", &self.defaults.dedup_ttl),
+            (
+                "defaults.correlation_window",
+                &self.defaults.correlation_window,
+            ),
             ("defaults.approval_ttl", &self.defaults.approval_ttl),
             ("blast_radius.window", &self.blast_radius.window),
         ] {

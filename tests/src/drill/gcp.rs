@@ -293,7 +293,9 @@ async fn prompt_injection(w: &World) -> Result<Outcome> {
     )
     .await?;
     // Pub/Sub push carries one message per request and a log sink one LogEntry per message,
-    // so each attack line arrives alone and raises its own incident (no batch to correlate in).
+    // so each attack line arrives alone and raises its own incident; the responder correlates
+    // them (same kind, same caller, within the playbook's correlation window) so the steps the
+    // first incident took — rotating the tool secret, paging — are not repeated per line.
     let attacks: Vec<_> = o
         .incidents
         .iter()
@@ -315,31 +317,53 @@ async fn prompt_injection(w: &World) -> Result<Outcome> {
         ),
         attacks.len() >= 5 && callers.len() == attacks.len() && callers.iter().all(|c| c == ATTACKER),
     );
-    let rotations = attacks
+    let applied = |kind: &str| {
+        attacks
+            .iter()
+            .flat_map(|i| &i.steps)
+            .filter(|s| s.action.kind().to_string() == kind)
+            .filter(|s| s.status == StepStatus::Applied)
+            .count()
+    };
+    let (rotations, notifications) = (applied("rotate-secret"), applied("notify"));
+    let first = attacks
+        .first()
+        .map(|i| i.incident.id.clone())
+        .unwrap_or_default();
+    let correlated = attacks
         .iter()
-        .flat_map(|i| &i.steps)
-        .filter(|s| s.action.kind().to_string() == "rotate-secret")
-        .filter(|s| s.status == StepStatus::Applied)
+        .skip(1)
+        .filter(|i| {
+            let joined = i
+                .incident
+                .timeline
+                .iter()
+                .any(|t| t.event.starts_with(&format!("correlated with {first}")));
+            let reused = i.steps.iter().any(|s| {
+                s.action.kind().to_string() == "rotate-secret"
+                    && s.status == StepStatus::Excluded
+                    && s.details.iter().any(|d| d.starts_with("already done by"))
+            });
+            joined && reused
+        })
         .count();
-    let escalated: Vec<_> = attacks
+    let escalated = attacks
         .iter()
         .filter(|i| {
             i.steps
                 .iter()
                 .any(|s| s.status == StepStatus::BlastRadiusExceeded)
         })
-        .collect();
-    let escalations_notified = escalated.iter().all(|i| {
-        i.steps
-            .iter()
-            .any(|s| s.action.kind().to_string() == "notify" && s.status == StepStatus::Applied)
-    });
+        .count();
     o.check(
         format!(
-            "secret rotations held to the blast-radius limit of 3 per resource and hour ({rotations} applied; {} incidents escalated to on-call instead)",
-            escalated.len()
+            "the attacker's lines were correlated into the first incident: secret rotated {rotations}×, team notified {notifications}×, {correlated} of {} later incidents reused those steps, {escalated} blast-radius escalations",
+            attacks.len().saturating_sub(1)
         ),
-        (1..=3).contains(&rotations) && escalations_notified,
+        rotations == 1
+            && notifications == 1
+            && correlated == attacks.len().saturating_sub(1)
+            && escalated == 0,
     );
     o.check(
         format!("{ATTACKER} is denied by a Cloud Armor rule (one rule)"),
