@@ -26,6 +26,10 @@ use reference::ProfileSource;
 /// IAM actions the drift check needs: reading capture objects and the profile.
 pub const REQUIRED_PERMISSIONS: &[&str] = &["s3:GetObject"];
 
+/// And on the capture files' KMS key when SageMaker encrypts them with one (S3 decrypts with
+/// the reader's permissions).
+pub const KMS_PERMISSIONS: &[&str] = &["kms:Decrypt"];
+
 /// Largest capture object read (SageMaker writes one file per few minutes of traffic; a file
 /// this large is not capture output).
 pub const MAX_CAPTURE_BYTES: u64 = 64 * 1024 * 1024;
