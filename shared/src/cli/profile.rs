@@ -133,3 +133,45 @@ fn build(
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_in_file_order_and_explains_text_columns() {
+        let dir = std::env::temp_dir().join(format!("aiir-profile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join("baseline.csv");
+        std::fs::write(
+            &csv,
+            "amount,channel,label\n1.5,web,0\n2.5,pos,1\n3.0,web,0\n",
+        )
+        .unwrap();
+        let out = dir.join("profile.json");
+        let out_s = out.display().to_string();
+
+        let e = build(&csv, &out_s, &[], &["label".into()], 10).unwrap_err();
+        assert!(e.to_string().contains("--column-type channel=cat"), "{e}");
+        assert!(!out.exists(), "nothing written on error");
+        let e = build(&csv, &out_s, &[], &["nope".into()], 10).unwrap_err();
+        assert!(e.to_string().contains("no column 'nope'"), "{e}");
+
+        build(&csv, &out_s, &["channel=cat".into()], &["label".into()], 10).unwrap();
+        let profile: ReferenceProfile =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        let columns: Vec<(&str, ColumnType, usize)> = profile
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.column_type, c.rows))
+            .collect();
+        assert_eq!(
+            columns,
+            [
+                ("amount", ColumnType::Numerical, 3),
+                ("channel", ColumnType::Categorical, 3)
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
