@@ -187,6 +187,35 @@ data "aws_iam_policy_document" "responder" {
     resources = [for b in concat(local.protected_buckets, [local.quarantine_bucket]) : "${b}/*"]
   }
 
+  # --- data-capture drift check (src/capture REQUIRED_PERMISSIONS): capture files under the --
+  # --- prefix and the one profile object, read-only --------------------------------------------
+  dynamic "statement" {
+    for_each = local.capture_enabled ? [1] : []
+    content {
+      sid     = "DataCaptureRead"
+      actions = ["s3:GetObject"]
+      resources = [
+        "arn:${local.partition}:s3:::${local.capture_bucket}/${local.capture_prefix}*",
+        "arn:${local.partition}:s3:::${local.profile_bucket}/${local.profile_key}",
+      ]
+    }
+  }
+
+  # Capture files SageMaker encrypted with a customer key (DataCaptureConfig KmsKeyId).
+  dynamic "statement" {
+    for_each = try(var.data_capture.kms_key_arn, null) == null ? [] : [var.data_capture.kms_key_arn]
+    content {
+      sid       = "DataCaptureKey"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
   # --- notify -------------------------------------------------------------------------------------
   statement {
     sid       = "Notify"

@@ -26,9 +26,26 @@ locals {
     var.page_alarm_arn == null ? {} : { AIIR_PAGE_TARGET = var.page_alarm_arn },
     var.tool_secret_arn == null ? {} : { AIIR_TOOL_SECRET = var.tool_secret_arn },
     var.playbook_path == null ? {} : { AIIR_PLAYBOOK = var.playbook_path },
+    local.capture_enabled ? {
+      AIIR_DATA_CAPTURE_PREFIX = "s3://${local.capture_bucket}/${local.capture_prefix}"
+      AIIR_DRIFT_PROFILE       = var.data_capture.profile_s3_uri
+    } : {},
   )
 
   tags = merge({ "app" = "aiir", "aiir:component" = "responder" }, var.tags)
+}
+
+# --- SageMaker data capture (var.data_capture): where capture files and the profile are ----------
+locals {
+  capture_enabled = var.data_capture != null
+  capture_trigger = local.capture_enabled ? var.data_capture.trigger : "none"
+  # s3://bucket/prefix -> bucket, prefix as a folder ("" for the whole bucket).
+  capture_parts  = regex("^s3://([^/]+)/?(.*)$", try(var.data_capture.s3_uri, "s3://-"))
+  capture_bucket = local.capture_parts[0]
+  capture_prefix = local.capture_parts[1] == "" ? "" : "${trimsuffix(local.capture_parts[1], "/")}/"
+  profile_parts  = regex("^s3://([^/]+)/(.*)$", try(var.data_capture.profile_s3_uri, "s3://-/-"))
+  profile_bucket = local.profile_parts[0]
+  profile_key    = local.profile_parts[1]
 }
 
 # ---------------------------------------------------------------------------------------------

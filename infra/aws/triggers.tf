@@ -1,5 +1,5 @@
 # Everything that invokes the responder: the alarm topic, EventBridge rules, the model-I/O
-# log subscription. Failed asynchronous deliveries end in the dead-letter queue.
+# log subscription, SageMaker data-capture files. Failed asynchronous deliveries end in the dead-letter queue.
 
 # --- CloudWatch alarms -> SNS -> responder -------------------------------------------------------
 resource "aws_sns_topic" "alarms" {
@@ -96,6 +96,19 @@ locals {
         }
       }
     },
+    local.capture_trigger != "eventbridge" ? {} : {
+      data-capture = {
+        description = "SageMaker data-capture files written under ${try(var.data_capture.s3_uri, "")} (drift check)"
+        pattern = {
+          source        = ["aws.s3"]
+          "detail-type" = ["Object Created"]
+          detail = {
+            bucket = { name = [local.capture_bucket] }
+            object = { key = [{ prefix = local.capture_prefix }] }
+          }
+        }
+      }
+    },
   )
 }
 
@@ -152,4 +165,33 @@ resource "aws_cloudwatch_log_subscription_filter" "model_io" {
   filter_pattern  = var.model_io_filter_pattern
   destination_arn = aws_lambda_function.responder.arn
   depends_on      = [aws_lambda_permission.logs]
+}
+
+# --- SageMaker data capture -> responder (drift check), as a bucket notification ------------------
+# (With trigger = "eventbridge" the rule above delivers instead.) The function checks the bucket
+# and prefix again and rejects anything else.
+resource "aws_lambda_permission" "data_capture" {
+  count          = local.capture_trigger == "s3-notification" ? 1 : 0
+  statement_id   = "DataCaptureObjects"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.responder.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = "arn:${local.partition}:s3:::${local.capture_bucket}"
+  source_account = local.account
+}
+
+# Owns the bucket's notification configuration (S3 keeps one per bucket).
+resource "aws_s3_bucket_notification" "data_capture" {
+  count  = local.capture_trigger == "s3-notification" ? 1 : 0
+  bucket = local.capture_bucket
+
+  lambda_function {
+    id                  = "${var.name}-data-capture"
+    lambda_function_arn = aws_lambda_function.responder.arn
+    events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = local.capture_prefix
+    filter_suffix       = ".jsonl"
+  }
+
+  depends_on = [aws_lambda_permission.data_capture]
 }

@@ -196,6 +196,32 @@ variable "dlp_filter_pattern" {
   default     = "?\"AKIA\" ?\"ASIA\" ?\"BEGIN RSA PRIVATE KEY\" ?\"BEGIN PRIVATE KEY\" ?\"BEGIN OPENSSH PRIVATE KEY\" ?\"xoxb-\" ?\"ghp_\""
 }
 
+variable "data_capture" {
+  description = <<-EOT
+    The function's own drift check on SageMaker data capture; null: off.
+    s3_uri: the endpoints' DataCaptureConfig DestinationS3Uri (files arrive at {s3_uri}/{endpoint}/{variant}/yyyy/mm/dd/hh/*.jsonl).
+    profile_s3_uri: the reference profile, `aiir profile build --reference baseline.csv --out profile.json`, uploaded.
+    trigger: "s3-notification" (this module then owns the bucket's whole notification configuration) or "eventbridge" (a rule on the default bus; turn on EventBridge notifications on the bucket yourself).
+    kms_key_arn: the KmsKeyId SageMaker encrypts capture files with, if any (the role gets kms:Decrypt on it through S3 only).
+  EOT
+  type = object({
+    s3_uri         = string
+    profile_s3_uri = string
+    trigger        = optional(string, "s3-notification")
+    kms_key_arn    = optional(string)
+  })
+  default = null
+
+  validation {
+    condition = var.data_capture == null || (
+      can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", try(var.data_capture.s3_uri, ""))) &&
+      can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.*[^/]$", try(var.data_capture.profile_s3_uri, ""))) &&
+      contains(["s3-notification", "eventbridge"], try(var.data_capture.trigger, ""))
+    )
+    error_message = "data_capture: s3_uri = s3://bucket[/prefix], profile_s3_uri = s3://bucket/key (an object), trigger = \"s3-notification\" or \"eventbridge\"."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------
 # Alerting rules (see README "Alerting rules")
 # ---------------------------------------------------------------------------------------------

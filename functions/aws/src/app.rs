@@ -8,6 +8,7 @@ use aiir_core::state::{MemoryStateStore, StateStore};
 use tracing::warn;
 
 use crate::audit::S3AuditSink;
+use crate::capture::DriftCapture;
 use crate::clients::AwsClients;
 use crate::config::{Config, ConfigError};
 use crate::handler::Handler;
@@ -36,10 +37,18 @@ pub async fn build(config: &Config) -> Result<Handler, ConfigError> {
         }
     };
     let scanner = LogLineScanner::new(LogLineConfig::default())?;
+    let capture = config
+        .drift_capture
+        .clone()
+        .map(|c| DriftCapture::new(clients.s3.clone(), c));
     let remediator = Arc::new(AwsRemediator::new(clients));
-    Ok(Handler::new(
+    let handler = Handler::new(
         Responder::new(playbook, remediator, state, audit),
         scanner,
         config.dry_run,
-    ))
+    );
+    Ok(match capture {
+        Some(capture) => handler.with_drift_capture(capture),
+        None => handler,
+    })
 }

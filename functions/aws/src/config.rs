@@ -3,6 +3,8 @@ use std::path::PathBuf;
 
 use aiir_core::playbook::{Playbook, PlaybookError, DEFAULT_PLAYBOOK};
 
+use crate::capture::CaptureConfig;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// DynamoDB table for de-duplication, approvals, blast-radius counters and undo records.
@@ -16,6 +18,9 @@ pub struct Config {
     pub dry_run: bool,
     /// `AWS_ENDPOINT_URL` (emulators); the SDK reads it too, this copy is for path-style S3.
     pub endpoint: Option<String>,
+    /// `AIIR_DATA_CAPTURE_PREFIX` + `AIIR_DRIFT_PROFILE`: check SageMaker data-capture objects
+    /// for drift when S3 reports them written. Unset: S3 object events are rejected.
+    pub drift_capture: Option<CaptureConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +36,8 @@ pub enum ConfigError {
     Detectors(#[from] aiir_core::detect::prompt::PromptError),
     #[error("{name}={value}: expected true or false")]
     Bool { name: &'static str, value: String },
+    #[error("{0}")]
+    DriftCapture(String),
 }
 
 impl Config {
@@ -50,12 +57,28 @@ impl Config {
                 })
             }
         };
+        let drift_capture = match (
+            non_empty("AIIR_DATA_CAPTURE_PREFIX"),
+            non_empty("AIIR_DRIFT_PROFILE"),
+        ) {
+            (None, None) => None,
+            (Some(prefix), Some(profile)) => Some(
+                CaptureConfig::new(&prefix, &profile).map_err(ConfigError::DriftCapture)?,
+            ),
+            (prefix, _) => {
+                return Err(ConfigError::DriftCapture(format!(
+                    "set both AIIR_DATA_CAPTURE_PREFIX and AIIR_DRIFT_PROFILE for the data-capture drift check ({} is missing)",
+                    if prefix.is_some() { "AIIR_DRIFT_PROFILE" } else { "AIIR_DATA_CAPTURE_PREFIX" }
+                )))
+            }
+        };
         Ok(Self {
             state_table: non_empty("AIIR_STATE_TABLE"),
             audit_bucket: non_empty("AIIR_AUDIT_BUCKET"),
             playbook_path: non_empty("AIIR_PLAYBOOK").map(PathBuf::from),
             dry_run,
             endpoint: non_empty("AWS_ENDPOINT_URL"),
+            drift_capture,
         })
     }
 
@@ -71,5 +94,53 @@ impl Config {
             None => DEFAULT_PLAYBOOK.to_string(),
         };
         Ok(Playbook::load(&text, env)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(&|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn drift_capture_needs_both_uris() {
+        assert!(config(&[]).unwrap().drift_capture.is_none());
+        let c = config(&[
+            ("AIIR_DATA_CAPTURE_PREFIX", "s3://cap/datacapture"),
+            ("AIIR_DRIFT_PROFILE", "s3://models/fraud/profile.json"),
+        ])
+        .unwrap()
+        .drift_capture
+        .unwrap();
+        assert_eq!(c.prefix.key, "datacapture/");
+        assert_eq!(c.profile.key, "fraud/profile.json");
+        let e = config(&[("AIIR_DATA_CAPTURE_PREFIX", "s3://cap/datacapture")]).unwrap_err();
+        assert!(
+            e.to_string().contains("AIIR_DRIFT_PROFILE is missing"),
+            "{e}"
+        );
+        let e = config(&[
+            ("AIIR_DATA_CAPTURE_PREFIX", "cap/datacapture"),
+            ("AIIR_DRIFT_PROFILE", "s3://models/profile.json"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("AIIR_DATA_CAPTURE_PREFIX=cap/datacapture"),
+            "{e}"
+        );
+        let e = config(&[
+            ("AIIR_DATA_CAPTURE_PREFIX", "s3://cap/x"),
+            ("AIIR_DRIFT_PROFILE", "s3://models/"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("expected an object"), "{e}");
     }
 }

@@ -1,6 +1,7 @@
 //! The Lambda handler: bytes in, report out. Plain async code that tests call directly.
 use aiir_core::detect::prompt::logline::LogLineScanner;
-use aiir_core::intake::{parse_aws, Intake, IntakeError};
+use aiir_core::intake::aws::{decode, parse_value, s3_object};
+use aiir_core::intake::{Intake, IntakeError};
 use aiir_core::metrics::{findings_sample, incident_samples, rejected_sample};
 use aiir_core::model::Incident;
 use aiir_core::modelio::scan_batch;
@@ -9,6 +10,7 @@ use aiir_core::plan::{classify, plan, PlannedStep};
 use serde_json::{json, Value};
 use tracing::{error, info};
 
+use crate::capture::{CaptureError, DriftCapture, DriftCheck};
 use crate::emf;
 
 /// Lambda's synchronous invocation limit; larger payloads are refused before parsing.
@@ -21,12 +23,28 @@ pub enum HandlerError {
     Rejected(#[from] IntakeError),
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    /// A data-capture object could not be checked: nothing was acted on.
+    #[error("data capture: {0}")]
+    Capture(#[from] CaptureError),
 }
 
 impl HandlerError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Pipeline(e) if e.is_retryable())
+        match self {
+            Self::Rejected(_) => false,
+            Self::Pipeline(e) => e.is_retryable(),
+            Self::Capture(e) => e.is_retryable(),
+        }
     }
+}
+
+/// The responder's report, plus the data-capture objects checked (with or without drift).
+#[derive(Debug, Default, serde::Serialize)]
+pub struct HandlerReport {
+    #[serde(flatten)]
+    pub report: Report,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drift_checks: Vec<DriftCheck>,
 }
 
 /// An incident and the steps the playbook would take (`--plan-only`).
@@ -45,6 +63,8 @@ pub struct Handler {
     /// EMF lines go to stdout in Lambda (where CloudWatch picks them up), to stderr when a
     /// person runs `invoke` and stdout carries the report.
     metrics_to_stdout: bool,
+    /// SageMaker data-capture drift check (S3 object events); `None` rejects them.
+    capture: Option<DriftCapture>,
 }
 
 impl Handler {
@@ -54,7 +74,14 @@ impl Handler {
             scanner,
             forced_dry_run,
             metrics_to_stdout: true,
+            capture: None,
         }
+    }
+
+    /// Check data-capture objects reported by S3 event notifications / EventBridge.
+    pub fn with_drift_capture(mut self, capture: DriftCapture) -> Self {
+        self.capture = Some(capture);
+        self
     }
 
     pub fn with_metrics_on_stderr(mut self) -> Self {
@@ -75,20 +102,28 @@ impl Handler {
     }
 
     /// Parse, decide, act. `dry_run` comes from the caller (`invoke --dry-run`).
-    pub async fn handle(&self, payload: &[u8], dry_run: bool) -> Result<Report, HandlerError> {
+    pub async fn handle(
+        &self,
+        payload: &[u8],
+        dry_run: bool,
+    ) -> Result<HandlerReport, HandlerError> {
         let dry_run = dry_run || self.forced_dry_run;
-        let intake = match parse_aws(payload) {
-            Ok(intake) => intake,
+        let mut drift_checks = Vec::new();
+        let request = match self.parse(payload) {
             Err(e) => {
                 error!(error = %e, bytes = payload.len(), "alert rejected; nothing changed");
                 self.emit(emf::line(&[rejected_sample()], "unknown", now_ms()));
                 return Err(e.into());
             }
-        };
-        let request = match intake {
-            Intake::Alerts(alerts) => Request::Alerts(alerts),
-            Intake::Operator(event) => Request::Operator(event),
-            Intake::ModelIo(batch) => {
+            Ok(Parsed::Objects(objects)) => {
+                // Boxed: the S3 reads make this future deep (the bin hit the recursion limit).
+                let (alerts, checks) = Box::pin(self.check_capture(&objects)).await?;
+                drift_checks = checks;
+                Request::Alerts(alerts)
+            }
+            Ok(Parsed::Intake(Intake::Alerts(alerts))) => Request::Alerts(alerts),
+            Ok(Parsed::Intake(Intake::Operator(event))) => Request::Operator(event),
+            Ok(Parsed::Intake(Intake::ModelIo(batch))) => {
                 let alerts = scan_batch(&self.scanner, &batch);
                 info!(records = batch.records.len(), findings = alerts.len(), log_group = %batch.source_id, "model I/O scanned");
                 self.emit(emf::line(
@@ -107,17 +142,57 @@ impl Handler {
                 now_ms(),
             ));
         }
-        Ok(report)
+        Ok(HandlerReport {
+            report,
+            drift_checks,
+        })
+    }
+
+    /// S3 object events are told apart first; everything else is an alert payload.
+    fn parse(&self, payload: &[u8]) -> Result<Parsed, IntakeError> {
+        let value = decode(payload)?;
+        match s3_object::parse(&value) {
+            Some(objects) => Ok(Parsed::Objects(objects?)),
+            None => Ok(Parsed::Intake(parse_value(&value, chrono::Utc::now())?)),
+        }
+    }
+
+    async fn check_capture(
+        &self,
+        objects: &[s3_object::CreatedObject],
+    ) -> Result<(Vec<aiir_core::model::Alert>, Vec<DriftCheck>), HandlerError> {
+        let result = match &self.capture {
+            Some(capture) => capture.check_all(objects).await,
+            None => Err(CaptureError::NotConfigured),
+        };
+        match result {
+            Ok((alerts, checks)) => {
+                self.emit(emf::line(
+                    &[findings_sample(alerts.len())],
+                    "data-capture",
+                    now_ms(),
+                ));
+                Ok((alerts, checks))
+            }
+            Err(e) => {
+                error!(error = %e, objects = %s3_object::describe(objects), retryable = e.is_retryable(), "data-capture object not checked; nothing changed");
+                if !e.is_retryable() {
+                    self.emit(emf::line(&[rejected_sample()], "data-capture", now_ms()));
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// Parse and plan without touching anything (no state, no cloud call): what the playbook
     /// would do with this payload. `invoke --plan-only` and the cold-start benchmark use it.
     pub fn plan(&self, payload: &[u8]) -> Result<Vec<PlannedIncident>, HandlerError> {
         let now = chrono::Utc::now();
-        let alerts = match parse_aws(payload)? {
-            Intake::Alerts(alerts) => alerts,
-            Intake::Operator(event) => event.alerts(now),
-            Intake::ModelIo(batch) => scan_batch(&self.scanner, &batch),
+        let alerts = match self.parse(payload)? {
+            Parsed::Objects(_) => return Err(CaptureError::NeedsRead.into()),
+            Parsed::Intake(Intake::Alerts(alerts)) => alerts,
+            Parsed::Intake(Intake::Operator(event)) => event.alerts(now),
+            Parsed::Intake(Intake::ModelIo(batch)) => scan_batch(&self.scanner, &batch),
         };
         let playbook = self.responder.playbook();
         Ok(alerts
@@ -137,6 +212,11 @@ impl Handler {
         let report = self.handle(&bytes, false).await?;
         Ok(json!(report))
     }
+}
+
+enum Parsed {
+    Intake(Intake),
+    Objects(Vec<s3_object::CreatedObject>),
 }
 
 fn now_ms() -> i64 {

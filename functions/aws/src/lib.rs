@@ -1,8 +1,9 @@
-//! aiir on AWS: SDK clients, the remediator (one module per action), the DynamoDB state store
-//! and the S3 audit sink.
+//! aiir on AWS: SDK clients, the remediator (one module per action), the DynamoDB state store,
+//! the S3 audit sink and the data-capture drift check.
 pub mod actions;
 pub mod app;
 pub mod audit;
+pub mod capture;
 pub mod clients;
 pub mod config;
 pub mod emf;

@@ -13,7 +13,7 @@
 //! The negative tests run the same checker on edited copies of the Terraform.
 use std::collections::{BTreeMap, BTreeSet};
 
-use aiir_aws::{audit, required_permissions, state};
+use aiir_aws::{audit, capture, required_permissions, state};
 use aiir_core::action::ActionKind;
 use hcl::{Block, Body, Expression};
 
@@ -52,6 +52,8 @@ const SIDS: &[(&str, &[&str])] = &[
     ("QuarantineObjects", &["quarantine-data"]),
     ("Notify", &["notify"]),
     ("PageAlarm", &["trigger-alert"]),
+    ("DataCaptureRead", &["drift-capture"]),
+    ("DataCaptureKey", &["drift-capture"]),
 ];
 
 /// Needed by the deployment rather than by a code path, each with its reason.
@@ -86,6 +88,13 @@ fn part_permissions() -> BTreeMap<String, BTreeSet<String>> {
     }
     parts.insert("state".into(), set(state::REQUIRED_PERMISSIONS));
     parts.insert("audit".into(), set(audit::REQUIRED_PERMISSIONS));
+    parts.insert(
+        "drift-capture".into(),
+        set(capture::REQUIRED_PERMISSIONS)
+            .union(&set(capture::KMS_PERMISSIONS))
+            .cloned()
+            .collect(),
+    );
     parts.insert(
         "platform".into(),
         PLATFORM.iter().map(|(p, _)| p.to_string()).collect(),
@@ -507,4 +516,81 @@ fn fails_on_an_unknown_statement() {
         "sid       = \"Whatever\"",
     );
     assert_violation(&files, "statement `Whatever` serves no known part");
+}
+
+/// What the data-capture statements may grant: `s3:GetObject` on objects under the capture
+/// prefix and on the one profile object (not the bucket, not another prefix, nothing written),
+/// and `kms:Decrypt` on the capture key only.
+fn data_capture_violations(files: &[(String, String)]) -> Vec<String> {
+    let (statements, mut errors) = role_policy(files);
+    let find = |sid: &str| statements.iter().find(|s| s.sid == sid);
+    match find("DataCaptureRead") {
+        None => errors.push("no DataCaptureRead statement".into()),
+        Some(read) => {
+            if read.actions != ["s3:GetObject"] {
+                errors.push(format!("DataCaptureRead grants {:?}", read.actions));
+            }
+            let compact: Vec<String> = read.resources.iter().map(|r| r.replace(' ', "")).collect();
+            let allowed = [
+                "\"arn:${local.partition}:s3:::${local.capture_bucket}/${local.capture_prefix}*\"",
+                "\"arn:${local.partition}:s3:::${local.profile_bucket}/${local.profile_key}\"",
+            ];
+            if compact != allowed {
+                errors.push(format!(
+                    "DataCaptureRead resources {compact:?}, expected {allowed:?}"
+                ));
+            }
+        }
+    }
+    match find("DataCaptureKey") {
+        None => errors.push("no DataCaptureKey statement".into()),
+        Some(key) if key.actions != ["kms:Decrypt"] || key.resources != ["statement.value"] => {
+            errors.push(format!(
+                "DataCaptureKey grants {:?} on {:?}",
+                key.actions, key.resources
+            ))
+        }
+        Some(_) => {}
+    }
+    errors
+}
+
+#[test]
+fn data_capture_reads_only_the_prefix_and_the_profile() {
+    let found = data_capture_violations(&module_files());
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn fails_when_data_capture_reads_more() {
+    for (from, to, expected) in [
+        ("${local.capture_prefix}*", "*", "DataCaptureRead resources"),
+        ("/${local.profile_key}", "/*", "DataCaptureRead resources"),
+        (
+            "actions = [\"s3:GetObject\"]",
+            "actions = [\"s3:GetObject\", \"s3:PutObject\"]",
+            "DataCaptureRead grants",
+        ),
+        (
+            "actions   = [\"kms:Decrypt\"]",
+            "actions   = [\"kms:Decrypt\", \"kms:Encrypt\"]",
+            "DataCaptureKey grants",
+        ),
+    ] {
+        let files = edited("iam.tf", from, to);
+        let found = data_capture_violations(&files);
+        assert!(
+            found.iter().any(|v| v.contains(expected)),
+            "{from} -> {to}: {found:#?}"
+        );
+    }
+    let files = edited(
+        "iam.tf",
+        "actions = [\"s3:GetObject\"]",
+        "actions = [\"s3:GetObject\", \"s3:PutObject\"]",
+    );
+    assert_violation(
+        &files,
+        "DataCaptureRead: `s3:PutObject` is granted but unused",
+    );
 }

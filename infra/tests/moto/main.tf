@@ -125,6 +125,12 @@ module "aiir" {
   alerting = {
     drift_monitoring_schedules = { "support-bot" = "support-bot-data-quality" }
   }
+  # The drift check on data capture, delivered by EventBridge (no bucket needed for the rule).
+  data_capture = {
+    s3_uri         = "s3://support-bot-capture/datacapture"
+    profile_s3_uri = "s3://support-bot-capture/profiles/support-bot.json"
+    trigger        = "eventbridge"
+  }
 
   deny_insecure_transport = var.deny_insecure_transport
   force_destroy_buckets   = true

@@ -23,6 +23,8 @@ enum Command {
     Drill(cli::drill::DrillCommand),
     #[command(flatten)]
     Playbook(cli::playbook::PlaybookCommand),
+    #[command(flatten)]
+    Profile(cli::profile::ProfileCommand),
 }
 
 fn main() {
@@ -32,6 +34,7 @@ fn main() {
         Command::Prompt(cmd) => cli::prompt::run(cmd),
         Command::Drill(cmd) => cli::drill::run(cmd),
         Command::Playbook(cmd) => cli::playbook::run(cmd),
+        Command::Profile(cmd) => cli::profile::run(cmd),
     };
     match result {
         Ok(code) => std::process::exit(code),

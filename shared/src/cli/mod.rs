@@ -2,4 +2,5 @@
 pub mod drift;
 pub mod drill;
 pub mod playbook;
+pub mod profile;
 pub mod prompt;

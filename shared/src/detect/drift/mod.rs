@@ -8,6 +8,7 @@
 //! * [`profile`] — a compact reference profile; [`check`] — the function-side entry point that
 //!   turns a profile plus a batch of rows into [`crate::Finding`]s.
 pub mod binning;
+pub mod capture;
 pub mod check;
 pub mod concept;
 pub mod dataset;

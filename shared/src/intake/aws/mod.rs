@@ -19,6 +19,7 @@ pub(crate) mod fields;
 pub mod guardduty;
 pub mod lambda_alarm_action;
 pub mod model_monitor;
+pub mod s3_object;
 pub mod security_hub;
 pub mod sns;
 
@@ -39,6 +40,14 @@ pub fn parse_aws(payload: &[u8]) -> Result<Intake, IntakeError> {
 /// [`parse_aws`] with the clock given: `now` is used only for payloads that carry no time
 /// (SageMaker Model Monitor violation files without an execution summary).
 pub fn parse_aws_at(payload: &[u8], now: DateTime<Utc>) -> Result<Intake, IntakeError> {
+    parse_value(&decode(payload)?, now)
+}
+
+/// The JSON of a payload, with [`parse_aws`]'s limits: at most [`MAX_PAYLOAD_BYTES`], a
+/// leading byte-order mark and surrounding whitespace ignored, empty input an error. For
+/// callers that look at the document before [`parse_value`] (S3 object events,
+/// [`s3_object::parse`], need a cloud read before they become alerts).
+pub fn decode(payload: &[u8]) -> Result<Value, IntakeError> {
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(IntakeError::TooLarge {
             size: payload.len(),
@@ -49,11 +58,10 @@ pub fn parse_aws_at(payload: &[u8], now: DateTime<Utc>) -> Result<Intake, Intake
     if payload.iter().all(u8::is_ascii_whitespace) {
         return Err(IntakeError::Empty);
     }
-    let value: Value = serde_json::from_slice(payload).map_err(|e| IntakeError::NotJson {
+    serde_json::from_slice(payload).map_err(|e| IntakeError::NotJson {
         path: "$".to_string(),
         reason: e.to_string(),
-    })?;
-    parse_value(&value, now)
+    })
 }
 
 /// Parse an already-decoded JSON payload (same rules as [`parse_aws_at`], minus the size
