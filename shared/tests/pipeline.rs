@@ -149,6 +149,25 @@ fn harness_env(playbook: &str, env: &dyn Fn(&str) -> Option<String>) -> Harness 
     }
 }
 
+/// Undo every step of an incident as operator `bob`; the kinds of the steps undone, in order.
+async fn undo_kinds(h: &Harness, incident_id: &str) -> Vec<ActionKind> {
+    let undo = OperatorEvent::Undo {
+        incident_id: incident_id.to_string(),
+        steps: vec![],
+        operator: "bob".into(),
+    };
+    let undone = h
+        .responder
+        .handle(Request::Operator(undo), false)
+        .await
+        .unwrap();
+    undone
+        .operator_steps
+        .iter()
+        .map(|s| s.action.kind())
+        .collect()
+}
+
 fn harness() -> Harness {
     harness_with(DEFAULT_PLAYBOOK)
 }
@@ -651,23 +670,7 @@ async fn critical_incident_pages_once_and_undo_leaves_the_page_alone() {
     assert_eq!(h.remediator.calls_of(ActionKind::TriggerAlert), 1);
 
     // A page cannot be taken back: undo restores the changes and skips it.
-    let undone = h
-        .responder
-        .handle(
-            Request::Operator(OperatorEvent::Undo {
-                incident_id: incident.incident.id.clone(),
-                steps: vec![],
-                operator: "bob".into(),
-            }),
-            false,
-        )
-        .await
-        .unwrap();
-    let kinds: Vec<ActionKind> = undone
-        .operator_steps
-        .iter()
-        .map(|s| s.action.kind())
-        .collect();
+    let kinds = undo_kinds(&h, &incident.incident.id).await;
     assert_eq!(
         kinds,
         vec![ActionKind::QuarantineData, ActionKind::LockPublicAccess]
@@ -858,23 +861,7 @@ async fn one_callers_lines_delivered_one_by_one_share_their_steps() {
     assert_eq!(h.remediator.calls_of(ActionKind::Notify), 2);
 
     // Undo of the second incident reverts its own step only: the first incident's stay.
-    let undone = h
-        .responder
-        .handle(
-            Request::Operator(OperatorEvent::Undo {
-                incident_id: second.incident.id.clone(),
-                steps: vec![],
-                operator: "bob".into(),
-            }),
-            false,
-        )
-        .await
-        .unwrap();
-    let kinds: Vec<ActionKind> = undone
-        .operator_steps
-        .iter()
-        .map(|s| s.action.kind())
-        .collect();
+    let kinds = undo_kinds(&h, &second.incident.id).await;
     assert_eq!(kinds, [ActionKind::BlockPrompt]);
     assert!(!h.remediator.is_contained(ActionKind::BlockPrompt, "sig-2"));
     assert!(h.remediator.is_contained(ActionKind::BlockPrompt, "sig-1"));
