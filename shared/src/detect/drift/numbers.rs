@@ -23,6 +23,11 @@ pub fn parse_f64(s: &str) -> Option<f64> {
 /// it can parse exactly; such a value is always finite.
 pub fn plain_decimal(s: &str) -> Option<f64> {
     let b = s.as_bytes();
+    // A sign, a point and 16 digits at most (more digits cannot stay below 2^53 unless they
+    // are leading zeros, which the standard parser handles as well).
+    if b.len() > 18 {
+        return None;
+    }
     let (negative, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         Some(b'+') => (false, &b[1..]),
