@@ -1,6 +1,5 @@
 //! `aiir drift`, `aiir concept`, `aiir embedding-drift`.
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -9,7 +8,8 @@ use clap::{Subcommand, ValueEnum};
 use crate::detect::drift::concept::ConceptDetector;
 use crate::detect::drift::dataset::{column_drift, summarise, DatasetDrift, DriftOptions};
 use crate::detect::drift::embedding::{self, EmbeddingMethod};
-use crate::detect::drift::table::{pair_columns, parse_csv, Table};
+use crate::detect::drift::numbers::{for_each_line, parse_f64};
+use crate::detect::drift::table::{pair_columns, parse_csv_owned, Table};
 use crate::detect::drift::{ColumnType, DriftError, StatTest};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -157,7 +157,10 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
 }
 
 fn read_table(path: &Path) -> anyhow::Result<Table> {
-    Ok(parse_csv(&path.display().to_string(), &read_text(path)?)?)
+    Ok(parse_csv_owned(
+        &path.display().to_string(),
+        read_text(path)?,
+    )?)
 }
 
 fn kv(s: &str) -> Option<(&str, &str)> {
@@ -310,43 +313,74 @@ fn text_report(r: &DatasetDrift) -> String {
     s
 }
 
+/// One number per line (blank lines skipped), streamed through a fixed buffer: a 10-million
+/// value file is never held in memory as text.
 fn read_values(input: &str) -> anyhow::Result<Vec<f64>> {
-    let (name, text) = if input == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read stdin")?;
-        ("<stdin>".to_string(), s)
+    let name = if input == "-" { "<stdin>" } else { input };
+    let file = if input == "-" {
+        None
     } else {
-        (input.to_string(), read_text(Path::new(input))?)
+        Some(std::fs::File::open(input).with_context(|| format!("cannot read {input}"))?)
     };
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    // Room for the values up front (printed floats take about 20 bytes a line): no copying
+    // while the vector grows, and capacity never written costs no memory.
+    let size = file
+        .as_ref()
+        .and_then(|f| f.metadata().ok())
+        .map_or(0, |m| m.len() as usize);
+    let mut out = Vec::with_capacity(size / 16);
+    let parse_line = |i: usize, line: &str| -> Result<(), ValuesError> {
         let t = line.trim();
         if t.is_empty() {
-            continue;
+            return Ok(());
         }
-        let x: f64 = t.parse().map_err(|_| DriftError::Parse {
-            file: name.clone(),
-            row: i + 1,
+        let bad = |message: String| DriftError::Parse {
+            file: name.to_string(),
+            row: i,
             column: "value".into(),
-            message: format!("'{t}' is not a number"),
-        })?;
+            message,
+        };
+        let x = parse_f64(t).ok_or_else(|| bad(format!("'{t}' is not a number")))?;
         if !x.is_finite() {
-            return Err(DriftError::Parse {
-                file: name.clone(),
-                row: i + 1,
-                column: "value".into(),
-                message: format!("'{t}' is not a finite number"),
-            }
-            .into());
+            return Err(bad(format!("'{t}' is not a finite number")).into());
         }
         out.push(x);
+        Ok(())
+    };
+    let res = match file {
+        Some(f) => for_each_line(f, parse_line),
+        None => for_each_line(std::io::stdin().lock(), parse_line),
+    };
+    match res {
+        Ok(()) => {}
+        Err(ValuesError::Io(e)) => {
+            return Err(anyhow::Error::new(e).context(format!("cannot read {name}")))
+        }
+        Err(ValuesError::Drift(e)) => return Err(e.into()),
     }
     if out.is_empty() {
         anyhow::bail!("{name}: no values (empty input)");
     }
     Ok(out)
+}
+
+/// Why reading a value file stopped.
+#[derive(Debug)]
+enum ValuesError {
+    Io(std::io::Error),
+    Drift(DriftError),
+}
+
+impl From<std::io::Error> for ValuesError {
+    fn from(e: std::io::Error) -> Self {
+        ValuesError::Io(e)
+    }
+}
+
+impl From<DriftError> for ValuesError {
+    fn from(e: DriftError) -> Self {
+        ValuesError::Drift(e)
+    }
 }
 
 fn parse_params(params: &[String]) -> anyhow::Result<BTreeMap<String, String>> {

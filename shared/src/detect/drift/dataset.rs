@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::stattest::{self, StatTest, TestOptions};
+use super::table::same_str;
 use super::values::Values;
 use super::{ColumnType, DriftError};
 
@@ -17,38 +18,41 @@ pub fn distinct_capped(a: &Values, b: Option<&Values>, limit: usize) -> usize {
             distinct_num(x.iter().chain(y.iter()), limit)
         }
         (Values::Num { values: x, .. }, None) => distinct_num(x.iter(), limit),
+        (Values::Str { values: x }, None) => distinct_str(x.iter().map(String::as_str), limit),
+        (Values::Str { values: x }, Some(Values::Str { values: y })) => {
+            distinct_str(x.iter().chain(y.iter()).map(String::as_str), limit)
+        }
         _ => {
-            // Strings (or a string/number mix): a capped set, stopping past `limit`.
-            let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-            let mut add = |vals: &Values| -> bool {
-                match vals {
-                    Values::Str { values } => {
-                        for v in values {
-                            if !seen.contains(v.as_str()) {
-                                seen.insert(v.clone());
-                                if seen.len() > limit {
-                                    return true;
-                                }
-                            }
-                        }
-                    }
-                    Values::Num { values, .. } => {
-                        for x in values {
-                            seen.insert(x.to_string());
-                            if seen.len() > limit {
-                                return true;
-                            }
-                        }
-                    }
+            // A string/number mix: numbers count by their text, as strings.
+            let strs = |v: &Values| -> Vec<String> {
+                match v {
+                    Values::Str { values } => values.clone(),
+                    Values::Num { values, .. } => values.iter().map(|x| x.to_string()).collect(),
                 }
-                false
             };
-            if add(a) || b.is_some_and(&mut add) {
-                return limit + 1;
-            }
-            seen.len()
+            let a = strs(a);
+            let b = b.map(strs).unwrap_or_default();
+            distinct_str(a.iter().chain(b.iter()).map(String::as_str), limit)
         }
     }
+}
+
+/// Distinct strings, counting no further than `limit + 1` (a short list: limits are small).
+fn distinct_str<'a>(it: impl Iterator<Item = &'a str>, limit: usize) -> usize {
+    let mut seen: Vec<&str> = Vec::with_capacity(limit + 1);
+    let mut last = "";
+    for s in it {
+        if (!seen.is_empty() && same_str(s, last)) || seen.iter().any(|&k| same_str(k, s)) {
+            last = s;
+            continue;
+        }
+        seen.push(s);
+        last = s;
+        if seen.len() > limit {
+            return limit + 1;
+        }
+    }
+    seen.len()
 }
 
 fn distinct_num<'a>(it: impl Iterator<Item = &'a f64>, limit: usize) -> usize {

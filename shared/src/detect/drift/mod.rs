@@ -13,6 +13,7 @@ pub mod check;
 pub mod concept;
 pub mod dataset;
 pub mod embedding;
+pub mod numbers;
 pub mod profile;
 pub mod report;
 pub mod rng;

@@ -340,10 +340,15 @@ mod tests {
     }
 }
 
-/// Sort f64 ascending in `total_cmp` order by LSD radix sort on the bit pattern (3 passes of
-/// 16 bits after skipping constant digits) — several times faster than a comparison sort on
-/// the million-value columns the data-drift tests sort.
+/// Sort f64 ascending in `total_cmp` order by LSD radix sort on the bit pattern: four passes of
+/// 16 bits (measured faster than 6 x 11 or 8 x 8 on a million values), all digit counts
+/// gathered in one read, digits that every key shares skipped. About twice as fast as a
+/// comparison sort on the million-value columns the data-drift tests sort, and the order is
+/// exactly `total_cmp`'s.
 pub fn sort_f64(v: &mut [f64]) {
+    const BITS: u32 = 16;
+    const PASSES: usize = 4;
+    const RADIX: usize = 1 << BITS;
     if v.len() < 4096 {
         v.sort_unstable_by(f64::total_cmp);
         return;
@@ -364,13 +369,16 @@ pub fn sort_f64(v: &mut [f64]) {
             f64::from_bits(!k)
         }
     };
+    let digit = |k: u64, pass: usize| ((k >> (pass as u32 * BITS)) as usize) & (RADIX - 1);
     let mut a: Vec<u64> = v.iter().map(|&x| key(x)).collect();
-    let mut b = vec![0u64; a.len()];
-    for shift in [0u32, 16, 32, 48] {
-        let mut count = vec![0usize; 1 << 16];
-        for &k in &a {
-            count[((k >> shift) & 0xffff) as usize] += 1;
+    let mut counts = vec![0usize; RADIX * PASSES];
+    for &k in &a {
+        for (pass, c) in counts.chunks_exact_mut(RADIX).enumerate() {
+            c[digit(k, pass)] += 1;
         }
+    }
+    let mut b = vec![0u64; a.len()];
+    for (pass, count) in counts.chunks_exact_mut(RADIX).enumerate() {
         if count.contains(&a.len()) {
             continue; // all keys share this digit
         }
@@ -381,7 +389,7 @@ pub fn sort_f64(v: &mut [f64]) {
             sum += t;
         }
         for &k in &a {
-            let d = ((k >> shift) & 0xffff) as usize;
+            let d = digit(k, pass);
             b[count[d]] = k;
             count[d] += 1;
         }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::dataset::{ColumnInput, SkippedColumn};
+use super::numbers::{parse_f64, plain_decimal};
 use super::values::Values;
 use super::{ColumnType, DriftError};
 
@@ -30,11 +31,19 @@ impl Table {
     }
     /// One cell, trimmed; `None` when empty.
     pub fn cell(&self, col: usize, row: usize) -> Option<&str> {
-        if let Some(s) = self.unquoted.get(&(col, row)) {
-            return if s.is_empty() { None } else { Some(s.as_str()) };
+        if !self.unquoted.is_empty() {
+            if let Some(s) = self.unquoted.get(&(col, row)) {
+                return if s.is_empty() { None } else { Some(s.as_str()) };
+            }
         }
         let (a, b) = self.ranges[col][row];
-        let t = self.text[a as usize..b as usize].trim();
+        let t = &self.text[a as usize..b as usize];
+        // Trimming is a no-op when both ends are visible ASCII (the usual case).
+        let plain = matches!(
+            (t.as_bytes().first(), t.as_bytes().last()),
+            (Some(x), Some(y)) if x.is_ascii_graphic() && y.is_ascii_graphic()
+        );
+        let t = if plain { t } else { t.trim() };
         if t.is_empty() {
             None
         } else {
@@ -70,7 +79,11 @@ fn split_record(line: &str) -> Vec<String> {
 
 /// Parse CSV text with a header row.
 pub fn parse_csv(file: &str, text: &str) -> Result<Table, DriftError> {
-    let text = text.to_string();
+    parse_csv_owned(file, text.to_string())
+}
+
+/// As [`parse_csv`], keeping the given text (no copy of a large file).
+pub fn parse_csv_owned(file: &str, text: String) -> Result<Table, DriftError> {
     let mut lines = Vec::new();
     let mut pos = 0usize;
     for (lineno, line) in text.split('\n').enumerate() {
@@ -98,7 +111,7 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Table, DriftError> {
     let mut unquoted = std::collections::HashMap::new();
     for (row, &(lineno, start, line)) in lines.iter().enumerate().skip(1) {
         let row = row - 1;
-        if line.contains('"') {
+        if memchr::memchr(b'"', line.as_bytes()).is_some() {
             let rec = split_record(line);
             if rec.len() != ncol {
                 return Err(DriftError::Parse {
@@ -116,11 +129,12 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Table, DriftError> {
         }
         let mut n = 0usize;
         let mut a = start;
-        for field in line.split(',') {
+        let ends = memchr::memchr_iter(b',', line.as_bytes()).chain([line.len()]);
+        for end in ends.map(|e| start + e) {
             if n < ncol {
-                ranges[n].push((a as u32, (a + field.len()) as u32));
+                ranges[n].push((a as u32, end as u32));
             }
-            a += field.len() + 1;
+            a = end + 1;
             n += 1;
         }
         if n != ncol {
@@ -178,10 +192,18 @@ fn is_int(s: &str) -> bool {
 }
 
 fn is_nan_word(s: &str) -> bool {
-    matches!(
-        s.to_ascii_lowercase().as_str(),
-        "nan" | "-nan" | "+nan" | "inf" | "-inf" | "+inf" | "infinity" | "-infinity"
-    )
+    [
+        "nan",
+        "-nan",
+        "+nan",
+        "inf",
+        "-inf",
+        "+inf",
+        "infinity",
+        "-infinity",
+    ]
+    .iter()
+    .any(|w| s.eq_ignore_ascii_case(w))
 }
 
 pub fn dtype(cells: &[Option<&str>]) -> Dtype {
@@ -193,7 +215,7 @@ pub fn dtype(cells: &[Option<&str>]) -> Dtype {
             Some(s) => {
                 if !is_int(s) {
                     all_int = false;
-                    if s.parse::<f64>().is_err() {
+                    if parse_f64(s).is_none() {
                         return Dtype::Str;
                     }
                 }
@@ -231,10 +253,7 @@ pub fn infer_type(cells: &[Option<&str>]) -> Option<ColumnType> {
             })
         }
         Dtype::Str => {
-            let mut distinct = present.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if distinct.len() as f64 > present.len() as f64 * 0.5 {
+            if distinct_strs(&present) as f64 > present.len() as f64 * 0.5 {
                 None
             } else {
                 Some(ColumnType::Categorical)
@@ -243,14 +262,51 @@ pub fn infer_type(cells: &[Option<&str>]) -> Option<ColumnType> {
     }
 }
 
+/// Number of distinct strings (a short list first: categorical columns have few values).
+fn distinct_strs(v: &[&str]) -> usize {
+    let mut few: Vec<&str> = Vec::new();
+    for (i, &s) in v.iter().enumerate() {
+        if few.iter().any(|&k| same_str(k, s)) {
+            continue;
+        }
+        if few.len() == 64 {
+            let mut all: std::collections::HashSet<&str> = few.into_iter().collect();
+            all.extend(&v[i..]);
+            return all.len();
+        }
+        few.push(s);
+    }
+    few.len()
+}
+
+/// String equality without a library call for short strings (most category labels).
+pub(crate) fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len()
+        && if a.len() <= 16 {
+            a.iter().zip(b).all(|(x, y)| x == y)
+        } else {
+            a == b
+        }
+}
+
 /// Values of one column with missing cells dropped; numbers are parsed strictly when the column
 /// is numerical (non-numbers, NaN and infinities are errors naming file, row and column).
 pub fn column_values(t: &Table, idx: usize, ctype: ColumnType) -> Result<Values, DriftError> {
-    let cells = t.column_cells(idx);
+    column_values_of(t, idx, &t.column_cells(idx), ctype)
+}
+
+/// As [`column_values`], given the column's cells (`t.column_cells(idx)`).
+fn column_values_of(
+    t: &Table,
+    idx: usize,
+    cells: &[Option<&str>],
+    ctype: ColumnType,
+) -> Result<Values, DriftError> {
     let name = &t.names[idx];
     let numeric = match ctype {
         ColumnType::Numerical => true,
-        ColumnType::Categorical => dtype(&cells) != Dtype::Str,
+        ColumnType::Categorical => dtype(cells) != Dtype::Str,
     };
     if numeric {
         let mut v = Vec::with_capacity(cells.len());
@@ -261,6 +317,13 @@ pub fn column_values(t: &Table, idx: usize, ctype: ColumnType) -> Result<Values,
                 continue;
             };
             let s = *s;
+            if let Some(x) = plain_decimal(s) {
+                if integer && !is_int(s) {
+                    integer = false;
+                }
+                v.push(x);
+                continue;
+            }
             let err = |m: &str| DriftError::Parse {
                 file: t.file.clone(),
                 row: row + 2,
@@ -273,9 +336,8 @@ pub fn column_values(t: &Table, idx: usize, ctype: ColumnType) -> Result<Values,
             if integer && !is_int(s) {
                 integer = false;
             }
-            let x: f64 = s
-                .parse()
-                .map_err(|_| err(&format!("'{s}' is not a number (numerical column)")))?;
+            let x = parse_f64(s)
+                .ok_or_else(|| err(&format!("'{s}' is not a number (numerical column)")))?;
             if !x.is_finite() {
                 return Err(err(&format!("'{s}' is not a finite number")));
             }
@@ -318,9 +380,10 @@ pub fn pair_columns(
         let ri = reference
             .column(&name)
             .ok_or_else(|| DriftError::UnknownColumn(format!("{name}' in '{}", reference.file)))?;
+        let current_cells = current.column_cells(ci);
         let ctype = match types.get(&name) {
             Some(t) => *t,
-            None => match infer_type(&current.column_cells(ci)) {
+            None => match infer_type(&current_cells) {
                 Some(t) => t,
                 None => {
                     skipped.push(SkippedColumn {
@@ -332,7 +395,8 @@ pub fn pair_columns(
             },
         };
         let mut r = column_values(reference, ri, ctype)?;
-        let mut c = column_values(current, ci, ctype)?;
+        let mut c = column_values_of(current, ci, &current_cells, ctype)?;
+        drop(current_cells);
         // A categorical column numeric in one file and not the other compares as strings.
         if ctype == ColumnType::Categorical && (r.as_num().is_some() != c.as_num().is_some()) {
             let strs = |t: &Table, i: usize| Values::Str {

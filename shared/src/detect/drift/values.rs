@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+use super::table::same_str;
+
 /// One column of one dataset, missing values already removed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -102,33 +104,82 @@ pub fn joint_counts(reference: &Values, current: &Values) -> Counts {
                 current,
             }
         }
+        (Values::Str { values: r }, Values::Str { values: c }) => {
+            str_counts(&as_strs(r), &as_strs(c))
+        }
         _ => {
+            // A number/string mix compares as strings.
             let as_strings = |v: &Values| -> Vec<String> {
                 match v {
                     Values::Str { values } => values.clone(),
                     Values::Num { values, .. } => values.iter().map(|x| x.to_string()).collect(),
                 }
             };
-            let r = as_strings(reference);
-            let c = as_strings(current);
-            let mut rm: HashMap<&str, u64> = HashMap::new();
-            for s in &r {
-                *rm.entry(s).or_default() += 1;
-            }
-            let mut cm: HashMap<&str, u64> = HashMap::new();
-            for s in &c {
-                *cm.entry(s).or_default() += 1;
-            }
-            let mut keys: Vec<&str> = rm.keys().chain(cm.keys()).copied().collect();
-            keys.sort();
-            keys.dedup();
-            Counts {
-                reference: keys.iter().map(|k| *rm.get(k).unwrap_or(&0)).collect(),
-                current: keys.iter().map(|k| *cm.get(k).unwrap_or(&0)).collect(),
-                keys: keys.into_iter().map(|k| Key::Str(k.to_string())).collect(),
-            }
+            let (r, c) = (as_strings(reference), as_strings(current));
+            str_counts(&as_strs(&r), &as_strs(&c))
         }
     }
+}
+
+fn as_strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Counts per distinct string, keys sorted.
+fn str_counts(r: &[&str], c: &[&str]) -> Counts {
+    let rm = count_strs(r);
+    let cm = count_strs(c);
+    let mut keys: Vec<&str> = rm.iter().chain(cm.iter()).map(|(k, _)| *k).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let index = |m: &[(&str, u64)]| -> Vec<u64> {
+        if m.len() <= 64 {
+            let get = |k: &str| m.iter().find(|(x, _)| *x == k).map_or(0, |(_, n)| *n);
+            keys.iter().map(|k| get(k)).collect()
+        } else {
+            let h: HashMap<&str, u64> = m.iter().copied().collect();
+            keys.iter()
+                .map(|k| h.get(k).copied().unwrap_or(0))
+                .collect()
+        }
+    };
+    Counts {
+        reference: index(&rm),
+        current: index(&cm),
+        keys: keys.into_iter().map(|k| Key::Str(k.to_string())).collect(),
+    }
+}
+
+/// (value, count) per distinct string, in first-seen order. Categorical columns have few
+/// distinct values: a short list with the last hit remembered beats hashing every cell; past
+/// 64 distinct values a hash map takes over.
+fn count_strs<'a>(v: &[&'a str]) -> Vec<(&'a str, u64)> {
+    let mut out: Vec<(&'a str, u64)> = Vec::new();
+    let mut last = 0;
+    let mut i = 0;
+    while i < v.len() {
+        let s = v[i];
+        if last < out.len() && same_str(out[last].0, s) {
+            out[last].1 += 1;
+        } else if let Some(j) = out.iter().position(|(k, _)| same_str(k, s)) {
+            out[j].1 += 1;
+            last = j;
+        } else if out.len() < 64 {
+            out.push((s, 1));
+            last = out.len() - 1;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if i < v.len() {
+        let mut m: HashMap<&'a str, u64> = out.iter().copied().collect();
+        for s in &v[i..] {
+            *m.entry(s).or_default() += 1;
+        }
+        out = m.into_iter().collect();
+    }
+    out
 }
 
 /// Sorted (value, count) pairs; -0.0 and 0.0 count as one value, as in pandas.

@@ -1,28 +1,21 @@
 //! ADWIN (Bifet & Gavaldà 2007) with River's exponential-histogram buckets and defaults, in the
 //! same floating-point order as River's implementation so detections land on the same index.
+//! Batches are processed a check interval (`clock` values) at a time: the window statistics
+//! first, then the buckets, then one cut search, which gives the same state as River's
+//! value-by-value updates.
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Row {
-    totals: Vec<f64>,
-    variances: Vec<f64>,
-}
+use super::adwin_buckets::{Buckets, Row};
+use super::adwin_cut::{any_cut, river_dp, Window};
 
-impl Row {
-    fn len(&self) -> usize {
-        self.totals.len()
-    }
-    fn push(&mut self, t: f64, v: f64) {
-        self.totals.push(t);
-        self.variances.push(v);
-    }
-    fn drop_front(&mut self, n: usize) {
-        self.totals.drain(..n);
-        self.variances.drain(..n);
-    }
-}
+/// Values whose variance increments are computed together (independent divisions overlap).
+const CHUNK: usize = 64;
+
+/// Largest `max_buckets` accepted (each row keeps max_buckets + 1 slots).
+pub const MAX_BUCKETS_LIMIT: usize = 1 << 16;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "AdwinState", into = "AdwinState")]
 pub struct Adwin {
     pub delta: f64,
     pub clock: u32,
@@ -33,9 +26,14 @@ pub struct Adwin {
     variance: f64,
     width: f64,
     tick: u64,
-    /// rows[i] holds summaries of 2^i values each, oldest first.
-    rows: Vec<Row>,
+    buckets: Buckets,
     drift_detected: bool,
+    /// Values until the next check (River checks when tick % clock == 0).
+    until_check: u32,
+    /// A lower bound of River's dp for widths from `dp_width` to 1.0625 times that (dp grows
+    /// with the width), so most checks need no logarithm.
+    dp_width: f64,
+    dp_low: f64,
 }
 
 impl Default for Adwin {
@@ -45,6 +43,9 @@ impl Default for Adwin {
 }
 
 impl Adwin {
+    /// River's parameters. `clock` below 1 is taken as 1 and `max_buckets` is kept within
+    /// 1..=MAX_BUCKETS_LIMIT ([`ConceptDetector::from_name`](super::ConceptDetector::from_name)
+    /// rejects values outside River's working range instead).
     pub fn new(
         delta: f64,
         clock: u32,
@@ -52,9 +53,11 @@ impl Adwin {
         min_window_length: u32,
         grace_period: u32,
     ) -> Self {
+        let clock = clock.max(1);
+        let max_buckets = max_buckets.clamp(1, MAX_BUCKETS_LIMIT);
         Self {
             delta,
-            clock: clock.max(1),
+            clock,
             max_buckets,
             min_window_length,
             grace_period,
@@ -62,11 +65,11 @@ impl Adwin {
             variance: 0.0,
             width: 0.0,
             tick: 0,
-            rows: vec![Row {
-                totals: Vec::new(),
-                variances: Vec::new(),
-            }],
+            buckets: Buckets::new(max_buckets),
             drift_detected: false,
+            until_check: clock,
+            dp_width: f64::NAN,
+            dp_low: f64::NAN,
         }
     }
 
@@ -93,110 +96,217 @@ impl Adwin {
 
     /// Add one value; true when a change was detected (River resets the window on the next call).
     pub fn update(&mut self, x: f64) -> bool {
-        if self.drift_detected {
-            self.reset();
-        }
-        self.insert(x);
-        self.drift_detected = self.detect();
-        self.drift_detected
+        !self.run(&[x], 0).is_empty()
     }
 
-    fn insert(&mut self, x: f64) {
-        self.rows[0].push(x, 0.0);
-        self.width += 1.0;
-        let mut inc = 0.0;
-        if self.width > 1.0 {
-            let d = x - self.total / (self.width - 1.0);
-            inc = (self.width - 1.0) * d * d / self.width;
-        }
-        self.variance += inc;
-        self.total += x;
-        self.compress();
-    }
-
-    fn compress(&mut self) {
+    /// Feed a batch; returns the indices (offset + position) where drift was detected.
+    pub fn run(&mut self, values: &[f64], offset: usize) -> Vec<usize> {
+        let mut detections = Vec::new();
         let mut i = 0;
-        while self.rows[i].len() == self.max_buckets + 1 {
-            let n1 = (1u64 << i) as f64;
-            let (t0, t1) = (self.rows[i].totals[0], self.rows[i].totals[1]);
-            let (v0, v1) = (self.rows[i].variances[0], self.rows[i].variances[1]);
-            let (m0, m1) = (t0 / n1, t1 / n1);
-            let v = v0 + v1 + n1 * 0.5 * (m0 - m1) * (m0 - m1);
-            if i + 1 == self.rows.len() {
-                self.rows.push(Row {
-                    totals: Vec::new(),
-                    variances: Vec::new(),
-                });
+        while i < values.len() {
+            if self.drift_detected {
+                self.reset();
             }
-            self.rows[i + 1].push(t0 + t1, v);
-            self.rows[i].drop_front(2);
-            if self.rows[i + 1].len() <= self.max_buckets {
-                break;
+            let take = (self.until_check as usize).min(values.len() - i);
+            self.insert(&values[i..i + take]);
+            i += take;
+            self.tick += take as u64;
+            self.until_check -= take as u32;
+            self.drift_detected = false;
+            if self.until_check == 0 {
+                self.until_check = self.clock;
+                if self.width > self.grace_period as f64 && self.detect() {
+                    self.drift_detected = true;
+                    detections.push(offset + i - 1);
+                }
             }
-            i += 1;
         }
+        detections
+    }
+
+    fn insert(&mut self, xs: &[f64]) {
+        for chunk in xs.chunks(CHUNK) {
+            self.add_to_statistics(chunk);
+        }
+        self.buckets.push_values(xs);
+    }
+
+    /// River's total / variance / width updates for up to CHUNK values: the running total
+    /// first (its own chain of additions), then every variance increment (independent
+    /// divisions), then their running sum; each operation as River orders it.
+    fn add_to_statistics(&mut self, xs: &[f64]) {
+        let n = xs.len().min(CHUNK);
+        let xs = &xs[..n];
+        let mut before = [0.0f64; CHUNK];
+        let mut inc = [0.0f64; CHUNK];
+        let mut total = self.total;
+        for (b, &x) in before.iter_mut().zip(xs) {
+            *b = total;
+            total += x;
+        }
+        let w0 = self.width;
+        for (k, ((inc, &x), &b)) in inc.iter_mut().zip(xs).zip(&before).enumerate() {
+            let width = w0 + (k + 1) as f64;
+            let d = x - b / (width - 1.0);
+            *inc = (width - 1.0) * d * d / width;
+        }
+        if w0 == 0.0 {
+            inc[0] = 0.0; // River adds no increment for the first value
+        }
+        let mut variance = self.variance;
+        for &v in &inc[..n] {
+            variance += v;
+        }
+        self.total = total;
+        self.variance = variance;
+        self.width = w0 + n as f64;
+    }
+
+    /// River's detection loop: while some split cuts, drop the oldest bucket.
+    fn detect(&mut self) -> bool {
+        let mut detected = false;
+        loop {
+            self.update_dp_bound();
+            let window = Window {
+                width: self.width,
+                total: self.total,
+                variance: self.variance,
+                delta: self.delta,
+                min_window_length: self.min_window_length as f64,
+                dp_low: self.dp_low,
+            };
+            if !any_cut(&mut self.buckets, &window) {
+                return detected;
+            }
+            detected = true;
+            self.delete_oldest();
+        }
+    }
+
+    /// Keep `dp_low` a lower bound of River's dp at the current width: dp grows with the
+    /// width, so a value computed at a width up to 6.25 % smaller serves (the 1e-12 covers the
+    /// logarithm's last-bit rounding).
+    fn update_dp_bound(&mut self) {
+        if self.dp_width <= self.width && self.width <= self.dp_width * 1.0625 {
+            return;
+        }
+        self.dp_width = self.width;
+        self.dp_low = if self.delta > 0.0 && self.delta.is_finite() {
+            river_dp(self.width, self.delta) * (1.0 - 1e-12)
+        } else {
+            f64::NAN
+        };
     }
 
     fn delete_oldest(&mut self) {
-        let last = self.rows.len() - 1;
-        let n = (1u64 << last) as f64;
-        let (u, v) = (self.rows[last].totals[0], self.rows[last].variances[0]);
+        let (n, u, v) = self.buckets.pop_oldest();
         let mu = u / n;
         self.width -= n;
         self.total -= u;
         let mu_w = self.total / self.width;
         self.variance -= v + n * self.width * (mu - mu_w) * (mu - mu_w) / (n + self.width);
-        self.rows[last].drop_front(1);
-        if self.rows[last].len() == 0 {
-            self.rows.pop();
-        }
-    }
-
-    fn cut(&self, n0: f64, n1: f64, delta_mean: f64) -> bool {
-        let mwl = self.min_window_length as f64;
-        let dp = (2.0 * self.width.ln() / self.delta).ln();
-        let m_recip = 1.0 / (n0 - mwl + 1.0) + 1.0 / (n1 - mwl + 1.0);
-        let eps =
-            (2.0 * m_recip * (self.variance / self.width) * dp).sqrt() + 2.0 / 3.0 * dp * m_recip;
-        delta_mean.abs() > eps
-    }
-
-    fn detect(&mut self) -> bool {
-        let mut detected = false;
-        self.tick += 1;
-        if self.tick % self.clock as u64 != 0 || self.width <= self.grace_period as f64 {
-            return false;
-        }
-        let mwl = self.min_window_length as f64;
-        let mut again = true;
-        while again {
-            again = false;
-            let (mut n0, mut n1, mut u0, mut u1) = (0.0, self.width, 0.0, self.total);
-            // Oldest (largest) buckets first; stop before the very newest value.
-            'scan: for i in (0..self.rows.len()).rev() {
-                let size = (1u64 << i) as f64;
-                let len = self.rows[i].len();
-                for k in 0..len {
-                    n0 += size;
-                    n1 -= size;
-                    let t = self.rows[i].totals[k];
-                    u0 += t;
-                    u1 -= t;
-                    if i == 0 && k == len - 1 {
-                        break 'scan;
-                    }
-                    let dm = u0 / n0 - u1 / n1;
-                    if n1 >= mwl && n0 >= mwl && self.cut(n0, n1, dm) {
-                        again = true;
-                        detected = true;
-                        if self.width > 0.0 {
-                            self.delete_oldest();
-                            break 'scan;
-                        }
-                    }
-                }
-            }
-        }
-        detected
     }
 }
+
+/// The serialised form (unchanged from the first release, so stored states keep loading).
+#[derive(Serialize, Deserialize)]
+struct AdwinState {
+    delta: f64,
+    clock: u32,
+    max_buckets: usize,
+    min_window_length: u32,
+    grace_period: u32,
+    total: f64,
+    variance: f64,
+    width: f64,
+    tick: u64,
+    rows: Vec<RowState>,
+    drift_detected: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RowState {
+    totals: Vec<f64>,
+    variances: Vec<f64>,
+}
+
+impl From<Adwin> for AdwinState {
+    fn from(a: Adwin) -> Self {
+        AdwinState {
+            delta: a.delta,
+            clock: a.clock,
+            max_buckets: a.max_buckets,
+            min_window_length: a.min_window_length,
+            grace_period: a.grace_period,
+            total: a.total,
+            variance: a.variance,
+            width: a.width,
+            tick: a.tick,
+            rows: a
+                .buckets
+                .rows
+                .iter()
+                .map(|r| RowState {
+                    totals: r.totals().collect(),
+                    variances: r.variances().collect(),
+                })
+                .collect(),
+            drift_detected: a.drift_detected,
+        }
+    }
+}
+
+impl TryFrom<AdwinState> for Adwin {
+    type Error = String;
+    fn try_from(s: AdwinState) -> Result<Self, String> {
+        if s.clock == 0 || !(1..=MAX_BUCKETS_LIMIT).contains(&s.max_buckets) {
+            return Err(format!(
+                "adwin state: clock must be at least 1 and max_buckets within 1..={MAX_BUCKETS_LIMIT}"
+            ));
+        }
+        if s.rows.is_empty() || s.rows.len() > 64 {
+            return Err("adwin state: needs 1 to 64 bucket rows".into());
+        }
+        if s.rows
+            .iter()
+            .any(|r| r.totals.len() != r.variances.len() || r.totals.len() > s.max_buckets)
+        {
+            return Err(format!(
+                "adwin state: each row needs as many totals as variances, at most max_buckets ({})",
+                s.max_buckets
+            ));
+        }
+        if s.rows.len() > 1 && s.rows.last().is_some_and(|r| r.totals.is_empty()) {
+            return Err("adwin state: the last bucket row is empty".into());
+        }
+        // Single values have no spread; the batch path for row 0 relies on it.
+        if s.rows[0].variances.iter().any(|&v| v != 0.0) {
+            return Err("adwin state: row 0 variances must be 0".into());
+        }
+        let rows = s
+            .rows
+            .into_iter()
+            .map(|r| Row::from_parts(&r.totals, &r.variances, Buckets::capacity(s.max_buckets)))
+            .collect();
+        Ok(Adwin {
+            delta: s.delta,
+            clock: s.clock,
+            max_buckets: s.max_buckets,
+            min_window_length: s.min_window_length,
+            grace_period: s.grace_period,
+            total: s.total,
+            variance: s.variance,
+            width: s.width,
+            tick: s.tick,
+            buckets: Buckets::from_rows(rows, s.max_buckets),
+            drift_detected: s.drift_detected,
+            until_check: s.clock - (s.tick % s.clock as u64) as u32,
+            dp_width: f64::NAN,
+            dp_low: f64::NAN,
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "adwin_tests.rs"]
+mod tests;

@@ -11,6 +11,8 @@
 //! # assert!(hits.is_empty());
 //! ```
 mod adwin;
+mod adwin_buckets;
+mod adwin_cut;
 mod ddm;
 mod eddm;
 mod hddm_a;
@@ -22,7 +24,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use adwin::Adwin;
+pub use adwin::{Adwin, MAX_BUCKETS_LIMIT};
 pub use ddm::Ddm;
 pub use eddm::Eddm;
 pub use hddm_a::HddmA;
@@ -118,13 +120,30 @@ impl ConceptDetector {
             used: Vec::new(),
         };
         let d = match name {
-            "adwin" => Self::Adwin(Adwin::new(
-                p.f("delta", 0.002)?,
-                p.u("clock", 32)? as u32,
-                p.u("max_buckets", 5)? as usize,
-                p.u("min_window_length", 5)? as u32,
-                p.u("grace_period", 10)? as u32,
-            )),
+            "adwin" => {
+                let delta = p.f("delta", 0.002)?;
+                let clock = p.u("clock", 32)?;
+                let max_buckets = p.u("max_buckets", 5)?;
+                let mwl = p.u("min_window_length", 5)?;
+                let grace = p.u("grace_period", 10)?;
+                // River's ADWIN fails with max_buckets = 1 (it panics once it deletes).
+                if !(1..=u64::from(u32::MAX)).contains(&clock)
+                    || !(2..=MAX_BUCKETS_LIMIT as u64).contains(&max_buckets)
+                    || mwl > u64::from(u32::MAX)
+                    || grace > u64::from(u32::MAX)
+                {
+                    return Err(DriftError::Param(format!(
+                        "adwin needs clock >= 1, 2 <= max_buckets <= {MAX_BUCKETS_LIMIT}, and min_window_length and grace_period below 2^32"
+                    )));
+                }
+                Self::Adwin(Adwin::new(
+                    delta,
+                    clock as u32,
+                    max_buckets as usize,
+                    mwl as u32,
+                    grace as u32,
+                ))
+            }
             "page-hinkley" => {
                 let mode = match p.s("mode").as_deref() {
                     None | Some("both") => PhMode::Both,
@@ -206,6 +225,9 @@ impl ConceptDetector {
 
     /// Feed a batch; returns the indices (offset + position) where drift was detected.
     pub fn run(&mut self, values: &[f64], offset: usize) -> Vec<usize> {
+        if let Self::Adwin(d) = self {
+            return d.run(values, offset);
+        }
         values
             .iter()
             .enumerate()
