@@ -45,7 +45,11 @@ pub fn penalty_table(
     let normed: Vec<_> = train.iter().map(|r| normalize(&r.text)).collect();
     let texts: Vec<String> = normed.iter().map(|n| n.text.clone()).collect();
     let ys: Vec<bool> = train.iter().map(|r| r.label == 1).collect();
-    let logits = out_of_fold_logits(&texts, &ys, &groups, cfg);
+    // Trained as the shipped model is (with leetspeak copies); scored on the rows themselves.
+    let (aug_texts, aug_ys, aug_groups) =
+        super::train::with_leet_copies(&train, &texts, &ys, &groups);
+    let logits = out_of_fold_logits(&aug_texts, &aug_ys, &aug_groups, cfg);
+    let logits = &logits[..texts.len()];
     grid.iter()
         .map(|&(penalty, frame_penalty)| {
             let d = PromptDetector {
@@ -58,7 +62,7 @@ pub fn penalty_table(
             };
             let scores: Vec<f64> = normed
                 .iter()
-                .zip(&logits)
+                .zip(logits)
                 .map(|(n, &z)| d.combine(n.clone(), z).score)
                 .collect();
             let rows: Vec<Example> = train.iter().map(|r| (*r).clone()).collect();
