@@ -6,7 +6,9 @@ generalise/:
   multilingual; attacks: indirect, multilingual, polite extraction, tool hijack, hypothetical
   framings, paraphrased overrides, personas, markdown exfiltration, many-shot);
 - shared/data/prompts/aiir_dev_generalise.jsonl: a development set in the same categories,
-  worded separately, never trained on.
+  worded separately, never trained on;
+- shared/data/prompts/aiir_dev2_generalise.jsonl: a second development set, written after the
+  rules were adjusted on the first one's errors and measured once at the end.
 
 Deterministic (no randomness). Fails if a development row is a near-copy of a training row.
 Usage: python3 tests/python/prompt/make_generalise_data.py [OUT_DIR]"""
@@ -16,6 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from generalise import (  # noqa: E402
+    dev2_rows,
     dev_rows,
     train_attack_direct,
     train_attack_indirect,
@@ -59,13 +62,15 @@ def main():
     train = [(t, label, src) for src, label, ts in TRAIN for t in ts]
     dev = [(t, 0, f"aiir/dev-benign-{k}") for k, ts in dev_rows.BENIGN.items() for t in ts]
     dev += [(t, 1, f"aiir/dev-attack-{k}") for k, ts in dev_rows.ATTACK.items() for t in ts]
+    dev2 = [(t, 0, f"aiir/dev2-benign-{k}") for k, ts in dev2_rows.BENIGN.items() for t in ts]
+    dev2 += [(t, 1, f"aiir/dev2-attack-{k}") for k, ts in dev2_rows.ATTACK.items() for t in ts]
     seen = {}
-    for t, _, _ in train + dev:
+    for t, _, _ in train + dev + dev2:
         if t in seen:
             sys.exit(f"duplicate row: {t!r}")
         seen[t] = True
     train_sh = [shingles(t) for t, _, _ in train]
-    for t, _, _ in dev:
+    for t, _, _ in dev + dev2:
         s = shingles(t)
         for (u, _, _), su in zip(train, train_sh):
             j = len(s & su) / max(1, len(s | su))
@@ -73,8 +78,10 @@ def main():
                 sys.exit(f"dev row too close to a training row (Jaccard {j:.2f}):\n  {t!r}\n  {u!r}")
     write(os.path.join(out, "aiir_generalise_train.jsonl"), train)
     write(os.path.join(out, "aiir_dev_generalise.jsonl"), dev)
+    write(os.path.join(out, "aiir_dev2_generalise.jsonl"), dev2)
     print(f"train: {sum(1 for r in train if r[1] == 0)} benign / {sum(1 for r in train if r[1] == 1)} attacks; "
-          f"dev: {sum(1 for r in dev if r[1] == 0)} benign / {sum(1 for r in dev if r[1] == 1)} attacks")
+          f"dev: {sum(1 for r in dev if r[1] == 0)} benign / {sum(1 for r in dev if r[1] == 1)} attacks; "
+          f"dev2: {sum(1 for r in dev2 if r[1] == 0)} benign / {sum(1 for r in dev2 if r[1] == 1)} attacks")
 
 
 if __name__ == "__main__":

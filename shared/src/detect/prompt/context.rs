@@ -76,6 +76,7 @@ fn frame() -> &'static Regex {
             r"(users?|people|attackers?|someone|testers|customers) (try|tries|trying|keep|kept|who|might|could|can|paste|type)\b|",
             r"\b(my|our) (bot|chatbot|assistant|model|agent|app|llm|filter|classifier|moderation|guardrails?|prompt|system prompt|system message)\b|",
             r"prompt injection|jailbreak (attempts|detection|prompts|resistance)|red-?team|",
+            r"(feedback on|review|critique|improve|rate|proofread|rewrite) (this|my|our|the following) (guardrail|prompt|system prompt|system message|rule|instructions?|policy|persona)|",
             // Other languages (ASCII after folding): translate / what does … mean.
             r"ubersetz|traduis|traduire|traduc|tradu(ci|zir|za)|vertaal|przet[lł]umacz|cevir|",
             r"korrigier|corrige|correggi|corrija|verbeter|popraw|duzelt|",
@@ -101,7 +102,7 @@ fn addresses_assistant() -> &'static Regex {
             r"\b(if|when) (you are|you\x27re|you re) (an? )?(ai|llm|language model|assistant|chatbot|bot|model|ai assistant|agent)\b|",
             r"\b(ai|llm|gpt|assistant|language model|model|chatbot|bot|agent|copilot)s? (that |which |who )?(is |are )?(reading|processing|summari[sz]ing|parsing|analy[sz]ing|screening|reviewing|translating) (this|these|the following|my|our)\b|",
             r"(^|[.!?:;\]\-] |[\x22\x27“‘«(\[])(ai|assistant|chatbot|llm|model|language model|ai assistant|gpt|copilot)[,:] |",
-            r"\b(you are|you\x27re|you re) (now )?(an? )?(ai|dan|unrestricted|unfiltered|uncensored|jailbroken|free)\b)",
+            r"(^|[.!?:;\]\-] |[\x22\x27“‘«(\[])(ai|llm|gpt) (reviewer|agent|assistant|summari[sz]er|screener|model|system|bot|helper|tool)s?[,:] )",
         ),
     )
 }
@@ -167,8 +168,9 @@ fn outside(text: &str, span: (usize, usize)) -> String {
     format!("{} {}", &text[from..span.0], &text[span.1..to])
 }
 
-/// "Your (previous) instructions / system prompt": whoever writes it speaks to the assistant,
-/// unless the phrase is itself a short quotation (`commands like "reveal your system prompt"`).
+/// "Your (previous) instructions / system prompt", "you are now DAN": whoever writes it speaks to
+/// the assistant, unless the phrase is itself a short quotation (`commands like "reveal your
+/// system prompt"`).
 fn speaks_to_assistant(text: &str, quotes: &[(usize, usize)]) -> bool {
     addresses_assistant().is_match(text)
         || your_instructions().find_iter(text).any(|m| {
@@ -195,7 +197,8 @@ fn your_instructions() -> &'static Regex {
         concat!(
             r"\byour( (previous|prior|earlier|above|original|initial|system|hidden|secret|internal|current|existing|real|safety|developer|own|new))* ",
             r"(instructions?|system prompt|system message|prompt|rules|guidelines|programming|training|directives?|guardrails|filters|restrictions|constraints|configuration)\b|",
-            r"\b(you were|you\x27ve been|you have been|you\x27re being) (told|instructed|programmed|given)\b",
+            r"\b(you were|you\x27ve been|you have been|you\x27re being) (told|instructed|programmed|given)\b|",
+            r"\b(you are|you\x27re|you re) (now )?(an? )?(ai|dan|unrestricted|unfiltered|uncensored|jailbroken)\b",
         ),
     )
 }
