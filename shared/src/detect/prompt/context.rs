@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::normalize::Flags;
 use super::rules::RuleHit;
 
 /// Category given to a discounted hit (a `weak-*` category: see `detector.rs`).
@@ -27,7 +28,7 @@ const MAX_AROUND_QUOTE: usize = 400;
 /// How far around a quotation its frame or cue may be.
 const QUOTE_CONTEXT: usize = 100;
 /// Quotations up to this long are phrases talked about; longer ones are documents.
-const SHORT_QUOTE: usize = 160;
+const SHORT_QUOTE: usize = 90;
 /// A quote must leave at least this many bytes of the text outside it to be a quotation and not
 /// just a prompt wrapped in quotes.
 const MIN_OUTSIDE: usize = 12;
@@ -60,6 +61,8 @@ fn frame() -> &'static Regex {
             r"make (this|it) (more|less|shorter|sound|friendlier|formal|polite)|tone of|(check|fix|correct|improve|polish|edit) (this|the|my|it)|",
             r"explain (the|this|that|why|to me)|why is (it|this|that) funny|joke|pun|meme|comic|cartoon|funny|",
             r"why (do|does|did) (some|many|most|people|users|prompts|they|attackers|bots|so many)\b|",
+            r"why (do|does|did|might|would|could|is|are) (a |an |the |some |many |most |these |those )?(model|models|llm|llms|bot|bots|chatbot|chatbots|assistant|assistants|agent|agents|gpt|claude|prompt|prompts)\b|",
+            r"(what is|what are|what\x27s) the (purpose|meaning|point|role|origin) of|",
             r"is (this|that|it) (clear|valid|correct|right|grammatical|natural|rude|polite|ok|okay|fine|understandable|good)|a valid|grammatically|(does|would) (this|that|it)( line)? sound|",
             r"here (is|are) (an?|the|my|some) (email|message|letter|ticket|review|comment|document|text|article|post|transcript|notes|page|thread)|i received|",
             r"(draft|write) (an?|the) (reply|response|answer)|(reply|respond) to (this|the)|",
@@ -263,7 +266,8 @@ fn quote_cue() -> &'static Regex {
         concat!(
             r"\b(phrases?|expressions?|sentences?|wording|the words?|terms?|slang|idiom|attacks?|such as|phrases like|prompts like|",
             r"commands like|things like|lines? like|called|titled|known as|e\.g\.|clause|novel|story|line|lyrics?|poem|script|dialogue|",
-            r"says|said|reads|wrote|writes|reply|replies|replied|typed|types|whispers|whispered|asks|asked|tweeted|posted|printed|texted)\b",
+            r"says|said|reads|wrote|writes|reply|replies|replied|typed|types|whispers|whispered|asks|asked|tweeted|posted|printed|texted|",
+            r"told (me|us|him|her|them)|friendlier|more polite|more formal|less formal)\b",
         ),
     )
 }
@@ -280,6 +284,17 @@ fn ceil_boundary(s: &str, mut i: usize) -> usize {
         i += 1;
     }
     i.min(s.len())
+}
+
+/// Leetspeak, spaced letters or hidden characters: the text was dressed up to get past filters,
+/// and hides whom it speaks to, so neither discount applies. (Homoglyph folds are left out: they
+/// also fire on ordinary Polish or Turkish letters.)
+pub fn is_obfuscated(flags: &Flags) -> bool {
+    flags.leet_words > 0
+        || flags.spaced_runs > 0
+        || flags.invisible > 0
+        || flags.bidi > 0
+        || flags.tag_chars > 0
 }
 
 /// Whether the whole text is framed as a task on, or talk about, other text (a question about a
@@ -299,6 +314,21 @@ pub fn is_framed(main: &str) -> bool {
     framed && !speaks_to_assistant(main, &quotes)
 }
 
+/// "Never reveal your password", "don't show your system prompt", "e-mails that ask you to reveal
+/// your password": advice, a rule being written or a request described, not a request. Not for overrides: "do not follow your instructions" is the attack itself.
+fn is_negated_request(text: &str, at: (usize, usize), id: &str) -> bool {
+    if !(id.starts_with("extract.") || id == "exfil.secrets-request") {
+        return false;
+    }
+    static C: OnceLock<Regex> = OnceLock::new();
+    let before = &text[floor_boundary(text, at.0.saturating_sub(24))..at.0];
+    re(
+        &C,
+        r"((\b(not|never|no one should|nobody should|must not|should not|cannot)|n\x27t|n’t)( ever| ask (you )?to| be asked to)?|\b(that|which|who|they|to) (ask|asks|asking|asked|tell|tells|telling|urge|urges|want) (you )?to) ?$",
+    )
+    .is_match(before)
+}
+
 /// Discount the hits of `hits` that `main` (the normalised input, without decoded payloads)
 /// only mentions. Returns whether any hit was discounted.
 pub fn discount_mentions(main: &str, hits: &mut [RuleHit]) -> bool {
@@ -312,7 +342,7 @@ pub fn discount_mentions(main: &str, hits: &mut [RuleHit]) -> bool {
             continue;
         };
         let quotes = quotes.get_or_insert_with(|| quoted_spans(main));
-        if is_mentioned(main, at, quotes) {
+        if is_mentioned(main, at, quotes) || is_negated_request(main, at, &h.id) {
             h.weight *= MENTION_FACTOR;
             h.category = MENTIONED.to_string();
             any = true;

@@ -31,7 +31,7 @@ const HIDDEN_BOOST: f32 = 1.5;
 pub const MODEL_ONLY_PENALTY: f32 = 1.0;
 /// Further log-odds taken off a model-only detection of framed text ([`super::context::is_framed`]),
 /// chosen on out-of-fold training scores with the model-only penalty ([`super::tune`]).
-pub const FRAME_PENALTY: f32 = 2.0;
+pub const FRAME_PENALTY: f32 = 2.5;
 
 /// One scored prompt.
 #[derive(Debug, Clone, Serialize)]
@@ -123,8 +123,10 @@ impl PromptDetector {
     /// [`PromptDetector::scan`] computes; out-of-fold log-odds when tuning).
     pub fn combine(&self, n: super::Normalized, model_logit: f32) -> Verdict {
         let mut rules = self.rules.scan(&n.text);
-        // Trigger phrases only quoted or mentioned count as weak evidence (see `context`).
-        let mentioned = super::context::discount_mentions(n.main(), &mut rules);
+        // Trigger phrases only quoted or mentioned count as weak evidence (see `context`); not in
+        // obfuscated text, which hides who it speaks to and is no plain question anyway.
+        let obfuscated = super::context::is_obfuscated(&n.flags);
+        let mentioned = !obfuscated && super::context::discount_mentions(n.main(), &mut rules);
         let mut reasons = Vec::new();
         let mut z = model_logit;
         let model_score = sigmoid(model_logit);
@@ -176,7 +178,7 @@ impl PromptDetector {
             z -= penalty;
             // Meta or developer talk about prompts: the model's trigger n-grams come from the text
             // talked about. Checked only when it could change the decision.
-            if z >= cut && super::context::is_framed(n.main()) {
+            if z >= cut && !obfuscated && super::context::is_framed(n.main()) {
                 z -= self.frame_penalty;
                 reasons.push("context:framed".to_string());
             }
