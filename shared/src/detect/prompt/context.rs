@@ -199,7 +199,7 @@ fn your_instructions() -> &'static Regex {
         &C,
         concat!(
             r"\byour( (previous|prior|earlier|above|original|initial|system|hidden|secret|internal|current|existing|real|safety|developer|own|new))* ",
-            r"(instructions?|system prompt|system message|prompt|rules|guidelines|programming|training|directives?|guardrails|filters|restrictions|constraints|configuration)\b|",
+            r"(instructions?|system prompt|system message|prompt|rules|guidelines|programming|training|directives?|guardrails|filters|restrictions|constraints|configuration|task|tasks|job|mission|objective|assignment)\b|",
             r"\b(you were|you\x27ve been|you have been|you\x27re being) (told|instructed|programmed|given)\b|",
             r"\b(you are|you\x27re|you re) (now )?(an? )?(ai|dan|unrestricted|unfiltered|uncensored|jailbroken)\b",
         ),
@@ -215,25 +215,24 @@ fn locate(text: &str, hit: &RuleHit) -> Option<(usize, usize)> {
         .map(|s| (s, s + hit.evidence.len()))
 }
 
-/// Whether the hit at `at` in `text` is mentioned rather than used.
+/// Whether the hit at `at` in `text` is mentioned rather than used. The local checks come first:
+/// the whole-text search for words addressing the assistant runs only when they pass.
 fn is_mentioned(text: &str, at: (usize, usize), quotes: &[(usize, usize)]) -> bool {
-    if addresses_assistant().is_match(text) {
-        return false;
-    }
+    let cited = |q: (usize, usize)| {
+        let rest = outside(text, q);
+        frame().is_match(&rest) || quote_cue().is_match(&rest)
+    };
     match innermost(quotes, at) {
         // A short quotation: a phrase asked about, translated, joked about.
         Some(q) if q.1 - q.0 <= SHORT_QUOTE => {
-            let rest = outside(text, q);
             (MIN_OUTSIDE..=MAX_AROUND_QUOTE).contains(&(text.len() - (q.1 - q.0)))
-                && (frame().is_match(&rest) || quote_cue().is_match(&rest))
+                && cited(q)
                 && !points_at_prompt().is_match(&text[q.0..q.1])
+                && !addresses_assistant().is_match(text)
         }
         // A quoted document: framed, and nothing in it speaks to the assistant.
         Some(q) => {
-            let rest = outside(text, q);
-            text.len() - (q.1 - q.0) > MIN_OUTSIDE
-                && (frame().is_match(&rest) || quote_cue().is_match(&rest))
-                && !speaks_to_assistant(text, quotes)
+            text.len() - (q.1 - q.0) > MIN_OUTSIDE && cited(q) && !speaks_to_assistant(text, quotes)
         }
         // Unquoted: a task frame near the start (before the hit), or one at the very end that
         // points back at the text ("… Summarise the above.").
@@ -315,7 +314,8 @@ pub fn is_framed(main: &str) -> bool {
 }
 
 /// "Never reveal your password", "don't show your system prompt", "e-mails that ask you to reveal
-/// your password": advice, a rule being written or a request described, not a request. Not for overrides: "do not follow your instructions" is the attack itself.
+/// your password": advice, a rule being written or a request described, not a request. Not for
+/// overrides: "do not follow your instructions" is the attack itself.
 fn is_negated_request(text: &str, at: (usize, usize), id: &str) -> bool {
     if !(id.starts_with("extract.") || id == "exfil.secrets-request") {
         return false;
