@@ -3,7 +3,8 @@ PROMPT_DATA := shared/data/prompts
 PROMPT_VENV := .tools/venv-prompt-bench
 PROMPT_AIIR = cargo run --release -q -p aiir-core --bin aiir --
 PROMPT_INJ_TRAIN := $(PROMPT_DATA)/jackhhao_jailbreak.jsonl $(PROMPT_DATA)/promptshield.jsonl \
-	$(PROMPT_DATA)/surge_as_benign.jsonl $(PROMPT_DATA)/aiir_benign_train.jsonl
+	$(PROMPT_DATA)/surge_as_benign.jsonl $(PROMPT_DATA)/aiir_benign_train.jsonl \
+	$(PROMPT_DATA)/aiir_generalise_train.jsonl
 PROMPT_TOX_TRAIN := shared/data/toxicity/surge_toxicity_en.jsonl shared/data/toxicity/prompts_as_nontoxic.jsonl
 
 .PHONY: test-prompt eval-prompt bench-prompt train-prompt

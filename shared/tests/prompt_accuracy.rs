@@ -14,6 +14,7 @@ const INJECTION_TRAIN_FILES: &[&str] = &[
     "promptshield.jsonl",
     "surge_as_benign.jsonl",
     "aiir_benign_train.jsonl",
+    "aiir_generalise_train.jsonl",
 ];
 
 const TOXICITY_TRAIN_FILES: &[&str] = &["surge_toxicity_en.jsonl", "prompts_as_nontoxic.jsonl"];

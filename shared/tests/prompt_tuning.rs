@@ -1,8 +1,8 @@
-//! The model-only penalty is chosen on training data only (out-of-fold scores of the training
-//! split, see `detect::prompt::tune`); this checks the shipped value is the one the stated rule
-//! picks, and prints the table it was chosen from.
+//! The model-only penalty and the frame penalty are chosen on training data only (out-of-fold
+//! scores of the training split, see `detect::prompt::tune`); this checks the shipped values are
+//! the ones the stated rule picks, and prints the table they were chosen from.
 use aiir_core::detect::prompt::dataset::{parse_jsonl, Example};
-use aiir_core::detect::prompt::detector::MODEL_ONLY_PENALTY;
+use aiir_core::detect::prompt::detector::{FRAME_PENALTY, MODEL_ONLY_PENALTY};
 use aiir_core::detect::prompt::linear::TrainConfig;
 use aiir_core::detect::prompt::tune::penalty_table;
 use aiir_core::detect::prompt::PromptDetector;
@@ -12,6 +12,7 @@ const FILES: &[&str] = &[
     "promptshield.jsonl",
     "surge_as_benign.jsonl",
     "aiir_benign_train.jsonl",
+    "aiir_generalise_train.jsonl",
 ];
 
 #[test]
@@ -24,13 +25,16 @@ fn shipped_model_only_penalty_is_the_one_chosen_on_training_data() {
         })
         .collect();
     let det = PromptDetector::builtin().unwrap();
-    let grid: Vec<f32> = (0..=10).map(|i| i as f32 * 0.5).collect();
+    let grid: Vec<(f32, f32)> = (0..=10)
+        .flat_map(|i| (0..=6).map(move |j| (i as f32 * 0.5, j as f32 * 0.5)))
+        .collect();
     let table = penalty_table(&rows, &det, &TrainConfig::default(), &grid);
     for c in &table {
         let hard = &c.per_source["aiir/benign-train-augment"];
         eprintln!(
-            "penalty {:.1}: bal_acc {:.4} fpr {:.4} recall {:.4} | trigger-word benign fpr {:.3} (n {})",
+            "penalty {:.1} frame {:.1}: bal_acc {:.4} fpr {:.4} recall {:.4} | trigger-word benign fpr {:.3} (n {})",
             c.penalty,
+            c.frame_penalty,
             c.overall.balanced_accuracy,
             c.overall.false_positive_rate,
             c.overall.recall,
@@ -40,18 +44,25 @@ fn shipped_model_only_penalty_is_the_one_chosen_on_training_data() {
     }
     // The rule, fixed before looking at any test figure: the best out-of-fold balanced accuracy
     // among penalties that keep the training FPR <= 1 % (half the 2 % budget, a margin for
-    // unseen benign traffic) and the trigger-word benign FPR <= 5 %.
+    // unseen benign traffic) and the trigger-word benign FPR <= 5 %; among equals, the first in
+    // grid order (the smallest model-only penalty, then the smallest frame penalty).
     let chosen = table
         .iter()
         .filter(|c| {
             c.overall.false_positive_rate <= 0.01
                 && c.per_source["aiir/benign-train-augment"].false_positive_rate <= 0.05
         })
-        .max_by(|a, b| {
-            a.overall
-                .balanced_accuracy
-                .total_cmp(&b.overall.balanced_accuracy)
-        })
+        .fold(
+            None::<&aiir_core::detect::prompt::tune::Candidate>,
+            |best, c| match best {
+                Some(b) if b.overall.balanced_accuracy >= c.overall.balanced_accuracy => Some(b),
+                _ => Some(c),
+            },
+        )
         .expect("some penalty meets the constraints");
-    assert_eq!(chosen.penalty, MODEL_ONLY_PENALTY, "retune: {chosen:?}");
+    assert_eq!(
+        (chosen.penalty, chosen.frame_penalty),
+        (MODEL_ONLY_PENALTY, FRAME_PENALTY),
+        "retune: {chosen:?}"
+    );
 }

@@ -28,7 +28,10 @@ const HIDDEN_BOOST: f32 = 1.5;
 /// known-attack similarity, no hidden characters): the model alone must be more sure, which keeps false positives low on
 /// benign prompts full of trigger words, where n-gram models are overconfident.
 /// The shipped value is chosen on out-of-fold scores of the training split ([`super::tune`]).
-pub const MODEL_ONLY_PENALTY: f32 = 1.5;
+pub const MODEL_ONLY_PENALTY: f32 = 1.0;
+/// Further log-odds taken off a model-only detection of framed text ([`super::context::is_framed`]),
+/// chosen on out-of-fold training scores with the model-only penalty ([`super::tune`]).
+pub const FRAME_PENALTY: f32 = 2.5;
 
 /// One scored prompt.
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +70,8 @@ pub struct PromptDetector {
     pub threshold: f64,
     /// Log-odds taken off a model-only detection ([`MODEL_ONLY_PENALTY`] by default).
     pub model_only_penalty: f32,
+    /// Further log-odds taken off a model-only detection of framed text ([`FRAME_PENALTY`]).
+    pub frame_penalty: f32,
 }
 
 /// Log-odds of a probability threshold.
@@ -89,6 +94,7 @@ impl PromptDetector {
             known: KnownAttacks::from_bytes(BUILTIN_KNOWN_ATTACKS)?,
             threshold: 0.5,
             model_only_penalty: MODEL_ONLY_PENALTY,
+            frame_penalty: FRAME_PENALTY,
         })
     }
 
@@ -116,7 +122,11 @@ impl PromptDetector {
     /// The verdict for normalised text `n` given the model's calibrated log-odds (what
     /// [`PromptDetector::scan`] computes; out-of-fold log-odds when tuning).
     pub fn combine(&self, n: super::Normalized, model_logit: f32) -> Verdict {
-        let rules = self.rules.scan(&n.text);
+        let mut rules = self.rules.scan(&n.text);
+        // Trigger phrases only quoted or mentioned count as weak evidence (see `context`); not in
+        // obfuscated text, which hides who it speaks to and is no plain question anyway.
+        let obfuscated = super::context::is_obfuscated(&n.flags);
+        let mentioned = !obfuscated && super::context::discount_mentions(n.main(), &mut rules);
         let mut reasons = Vec::new();
         let mut z = model_logit;
         let model_score = sigmoid(model_logit);
@@ -131,6 +141,9 @@ impl PromptDetector {
                 Some(c) => c.1 = c.1.max(h.weight),
                 None => cats.push((&h.category, h.weight)),
             }
+        }
+        if mentioned {
+            reasons.push("context:mentioned".to_string());
         }
         z += cats.iter().map(|c| c.1).sum::<f32>().min(RULE_CAP);
         let hidden = n.flags.tag_chars > 0 || n.flags.bidi > 0;
@@ -163,6 +176,12 @@ impl PromptDetector {
         }
         if model_only && similarity < SIM_FLOOR {
             z -= penalty;
+            // Meta or developer talk about prompts: the model's trigger n-grams come from the text
+            // talked about. Checked only when it could change the decision.
+            if z >= cut && !obfuscated && super::context::is_framed(n.main()) {
+                z -= self.frame_penalty;
+                reasons.push("context:framed".to_string());
+            }
         }
         for (what, hit) in [
             ("tag-characters", n.flags.tag_chars > 0),

@@ -8,6 +8,7 @@
 //! (c) a logistic-regression model over hashed word/character n-grams ([`linear`]).
 //! Outputs go through [`output`] scanners (secrets, PII, canaries, policy, tone, hallucination
 //! risk). [`logline`] turns one model-I/O log line into [`crate::Finding`]s for the playbook.
+pub mod context;
 pub mod dataset;
 pub mod detector;
 pub mod eval;

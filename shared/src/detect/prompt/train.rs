@@ -3,9 +3,14 @@
 //! The rows are clustered ([`super::dataset::cluster_ids`]); clusters on the test side are held
 //! out (unless `holdout` is false), the rest train the model. Same data + same config = the same
 //! bytes, so the shipped weights can be checked by retraining.
+//!
+//! The prompt-injection model also sees a leetspeak copy of every training row (same cluster, so
+//! same fold): the normaliser folds leet only where it is unambiguous (`1gn0r3`, not `th3` or
+//! `a5515t4nt`), and the model has to carry the rest.
 use serde_json::json;
 
 use super::dataset::{cluster_ids, digest, side, Example, Side};
+use super::eval::reencode;
 use super::features::FEATURE_VERSION;
 use super::linear::{train, LinearModel, TrainConfig};
 use super::normalize::normalize;
@@ -74,7 +79,12 @@ pub fn train_task(rows: &[Example], task: Task, holdout: bool, cfg: &TrainConfig
         "config": cfg,
     })
     .to_string();
-    let model = train(&texts, &ys, &groups, cfg, meta);
+    let model = if task == Task::PromptInjection {
+        let (t, y, g) = with_leet_copies(&used, &texts, &ys, &groups);
+        train(&t, &y, &g, cfg, meta)
+    } else {
+        train(&texts, &ys, &groups, cfg, meta)
+    };
     let known = if task == Task::PromptInjection {
         let mut sigs: Vec<MinHash> = texts
             .iter()
@@ -98,4 +108,24 @@ pub fn train_task(rows: &[Example], task: Task, holdout: bool, cfg: &TrainConfig
         train_rows: used.len(),
         held_out_rows: rows.len() - used.len(),
     }
+}
+
+/// The normalised training texts followed by a normalised leetspeak copy of each row (same label,
+/// same fold group). Rows whose copy normalises to the same text add nothing and are skipped.
+pub fn with_leet_copies(
+    rows: &[&Example],
+    texts: &[String],
+    ys: &[bool],
+    groups: &[u64],
+) -> (Vec<String>, Vec<bool>, Vec<u64>) {
+    let (mut t, mut y, mut g) = (texts.to_vec(), ys.to_vec(), groups.to_vec());
+    for (i, r) in rows.iter().enumerate() {
+        let leet = normalize(&reencode(&r.text, "leetspeak")).text;
+        if leet != texts[i] {
+            t.push(leet);
+            y.push(ys[i]);
+            g.push(groups[i]);
+        }
+    }
+    (t, y, g)
 }
