@@ -20,6 +20,7 @@ pub mod logline;
 pub mod metrics;
 pub mod normalize;
 pub mod output;
+pub mod phrase_dfa;
 pub mod rules;
 pub mod similarity;
 pub mod toxicity;

@@ -3,11 +3,11 @@
 //! letters-only "squashed" text, which defeats spacing tricks) and regexes gated by anchors.
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::normalize::normalize;
+use super::phrase_dfa::PhraseDfa;
 use super::PromptError;
 
 /// The shipped rule file.
@@ -58,7 +58,7 @@ pub struct RuleSet {
     phrase_rule: Vec<usize>,
     /// Whether a phrase needs a word boundary on each side.
     phrase_bounds: Vec<(bool, bool)>,
-    squashed: AhoCorasick,
+    squashed: PhraseDfa,
     squashed_rule: Vec<usize>,
     /// Compiled on first use (anchors rarely fire), which keeps cold start short.
     regexes: Vec<std::sync::OnceLock<Vec<Regex>>>,
@@ -68,7 +68,7 @@ pub struct RuleSet {
 /// One phrase/anchor automaton with what each of its patterns stands for.
 #[derive(Debug)]
 struct Matcher {
-    ac: AhoCorasick,
+    ac: PhraseDfa,
     targets: Vec<Vec<Target>>,
     /// Bytes >= 0xC0 (UTF-8 lead bytes) in its patterns: a text with none of them cannot match
     /// a non-ASCII pattern.
@@ -193,13 +193,6 @@ impl RuleSet {
             regexes.push(cell);
             sources.push(r.regex.clone());
         }
-        let build = |pats: &[String]| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(pats)
-                .map_err(|e| PromptError::Rules(format!("automaton: {e}")))
-        };
         // Phrases and anchors share one pass; identical strings share one pattern.
         let mut all: [Vec<String>; 2] = Default::default();
         let mut targets: [Vec<Vec<Target>>; 2] = Default::default();
@@ -230,7 +223,7 @@ impl RuleSet {
                 leads[b as usize] = true;
             }
             Ok(Matcher {
-                ac: build(pats)?,
+                ac: PhraseDfa::new(pats),
                 targets,
                 leads,
             })
@@ -243,7 +236,7 @@ impl RuleSet {
             ],
             phrase_rule,
             phrase_bounds,
-            squashed: build(&squashed)?,
+            squashed: PhraseDfa::new(&squashed),
             squashed_rule,
             regexes,
             sources,
@@ -273,30 +266,32 @@ impl RuleSet {
             if k == 1 && !(non_ascii && text.bytes().any(|b| matcher.leads[b as usize])) {
                 continue;
             }
-            for m in matcher.ac.find_overlapping_iter(text) {
-                for &t in &matcher.targets[m.pattern().as_usize()] {
-                    let pi = match t {
-                        Target::Anchor(ri) => {
-                            gated[ri] = true;
+            matcher
+                .ac
+                .for_each_match(text.as_bytes(), |pid, start, end| {
+                    for &t in &matcher.targets[pid] {
+                        let pi = match t {
+                            Target::Anchor(ri) => {
+                                gated[ri] = true;
+                                continue;
+                            }
+                            Target::Phrase(pi) => pi,
+                        };
+                        let ri = self.phrase_rule[pi];
+                        let key = (end, std::cmp::Reverse(end - start), start);
+                        if key >= first[ri] {
                             continue;
                         }
-                        Target::Phrase(pi) => pi,
-                    };
-                    let ri = self.phrase_rule[pi];
-                    let key = (m.end(), std::cmp::Reverse(m.end() - m.start()), m.start());
-                    if key >= first[ri] {
-                        continue;
+                        let (lb, rb) = self.phrase_bounds[pi];
+                        let before = text[..start].chars().next_back();
+                        let after = text[end..].chars().next();
+                        if (lb && is_word(before)) || (rb && is_word(after)) {
+                            continue;
+                        }
+                        first[ri] = key;
+                        any = true;
                     }
-                    let (lb, rb) = self.phrase_bounds[pi];
-                    let before = text[..m.start()].chars().next_back();
-                    let after = text[m.end()..].chars().next();
-                    if (lb && is_word(before)) || (rb && is_word(after)) {
-                        continue;
-                    }
-                    first[ri] = key;
-                    any = true;
-                }
-            }
+                });
         }
         for (ri, &(end, _, start)) in first.iter().enumerate() {
             if end != usize::MAX {
@@ -316,13 +311,14 @@ impl RuleSet {
         }
         if self.squashed.patterns_len() > 0 && (punct * 10 > text.len() || longest >= 20) {
             let sq = squash(text);
-            for m in self.squashed.find_overlapping_iter(&sq) {
-                let ri = self.squashed_rule[m.pattern().as_usize()];
-                if fired[ri].is_none() {
-                    fired[ri] = Some(cut(&sq[m.start()..], m.end() - m.start()));
-                    any = true;
-                }
-            }
+            self.squashed
+                .for_each_match(sq.as_bytes(), |pid, start, end| {
+                    let ri = self.squashed_rule[pid];
+                    if fired[ri].is_none() {
+                        fired[ri] = Some(cut(&sq[start..], end - start));
+                        any = true;
+                    }
+                });
         }
         for (ri, cell) in self.regexes.iter().enumerate() {
             if !gated[ri] || fired[ri].is_some() {

@@ -1,6 +1,5 @@
 //! Similarity to a corpus of known attacks: MinHash signatures (one-permutation hashing, so one
 //! hash per shingle) of character 5-grams, looked up through LSH bands. No network, no model.
-use std::collections::HashMap;
 
 use super::PromptError;
 
@@ -126,22 +125,23 @@ impl MinHash {
 #[derive(Debug, Default)]
 pub struct KnownAttacks {
     sigs: Vec<MinHash>,
-    index: HashMap<u64, Vec<u32>>,
+    /// (band key, signature index), sorted.
+    index: Vec<(u64, u32)>,
 }
 
 const MAGIC: &[u8; 8] = b"AIIRMH01";
 
 impl KnownAttacks {
     pub fn new(sigs: Vec<MinHash>) -> Self {
-        let mut index: HashMap<u64, Vec<u32>> = HashMap::with_capacity(sigs.len() * 16);
+        // A sorted list, not a map of lists: one allocation and a sort instead of one small
+        // vector per band key, which was most of the cold-start cost of the corpus.
+        let mut index: Vec<(u64, u32)> = Vec::with_capacity(sigs.len() * 16);
         for (i, s) in sigs.iter().enumerate() {
             for (b, h) in s.bands().enumerate() {
-                index
-                    .entry(h ^ ((b as u64) << 56))
-                    .or_default()
-                    .push(i as u32);
+                index.push((h ^ ((b as u64) << 56), i as u32));
             }
         }
+        index.sort_unstable();
         Self { sigs, index }
     }
 
@@ -157,10 +157,10 @@ impl KnownAttacks {
     pub fn best(&self, sig: &MinHash) -> f32 {
         let mut best = 0f32;
         for (b, h) in sig.bands().enumerate() {
-            if let Some(c) = self.index.get(&(h ^ ((b as u64) << 56))) {
-                for &i in c {
-                    best = best.max(self.sigs[i as usize].jaccard(sig));
-                }
+            let key = h ^ ((b as u64) << 56);
+            let from = self.index.partition_point(|e| e.0 < key);
+            for &(_, i) in self.index[from..].iter().take_while(|e| e.0 == key) {
+                best = best.max(self.sigs[i as usize].jaccard(sig));
             }
         }
         best
