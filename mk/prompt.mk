@@ -40,6 +40,7 @@ bench-prompt: $(PROMPT_VENV)/.ok
 	mkdir -p target/prompt-bench
 	python3 -c "import json,sys; [print(json.dumps({'text': json.loads(l)['text']}, ensure_ascii=False)) for f in sys.argv[1:] for l in open(f, encoding='utf-8') if l.strip()]" \
 		$(PROMPT_DATA)/jackhhao_jailbreak.jsonl $(PROMPT_DATA)/promptshield.jsonl $(PROMPT_DATA)/aiir_handmade.jsonl > target/prompt-bench/prompts.jsonl
-	cargo bench -q -p aiir-core --bench prompt_bench -- target/prompt-bench/prompts.jsonl > target/prompt-bench/aiir.json
+	# cargo runs benches from the package directory: give the input as an absolute path.
+	cargo bench -q -p aiir-core --bench prompt_bench -- $(CURDIR)/target/prompt-bench/prompts.jsonl > target/prompt-bench/aiir.json
 	$(PROMPT_VENV)/bin/python tests/python/prompt/bench_peers.py target/prompt-bench/prompts.jsonl 20 > target/prompt-bench/peers.jsonl
 	python3 tests/python/prompt/bench_compare.py target/prompt-bench/aiir.json target/prompt-bench/peers.jsonl

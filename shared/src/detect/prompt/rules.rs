@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
 use super::normalize::normalize;
 use super::phrase_dfa::PhraseDfa;
@@ -12,6 +13,44 @@ use super::PromptError;
 
 /// The shipped rule file.
 pub const BUILTIN_RULES: &str = include_str!("../../../data/rules/prompt_injection.toml");
+/// The shipped rules' literal gates ([`required_literals`]), precomputed because parsing every
+/// regex at load would multiply the cold start. Used only while its hash matches the rule
+/// file; regenerate with `AIIR_WRITE_GATES=1 cargo test -p aiir-core --lib rules`.
+pub const BUILTIN_GATES: &str = include_str!("../../../data/rules/prompt_injection.gates.json");
+
+/// Literal gates of a rule file: per rule, per regex, the literals one of which it needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateFile {
+    /// Hex SHA-256 of the rule file these gates were computed from.
+    pub rules_sha256: String,
+    pub gates: Vec<Vec<Option<Vec<String>>>>,
+}
+
+impl GateFile {
+    /// Computes the gates of rule file `src` from its regexes' syntax.
+    pub fn compute(src: &str) -> Result<Self, PromptError> {
+        let file: RuleFile =
+            toml::from_str(src).map_err(|e| PromptError::Rules(format!("rule file: {e}")))?;
+        Ok(Self {
+            rules_sha256: hex::encode(sha2::Sha256::digest(src.as_bytes())),
+            gates: file
+                .rules
+                .iter()
+                .map(|r| {
+                    r.regex
+                        .iter()
+                        .map(|p| required_literals(&word_bounds(p)))
+                        .collect()
+                })
+                .collect(),
+        })
+    }
+}
+
+/// ASCII word boundaries keep the lazy DFA usable on non-ASCII text.
+fn word_bounds(pat: &str) -> String {
+    pat.replace("\\b", "(?-u:\\b)")
+}
 
 /// Phrases this long (letters only) are also matched with spaces and punctuation removed.
 const SQUASH_MIN: usize = 12;
@@ -63,6 +102,9 @@ pub struct RuleSet {
     /// Compiled on first use (anchors rarely fire), which keeps cold start short.
     regexes: Vec<std::sync::OnceLock<Vec<Regex>>>,
     sources: Vec<Vec<String>>,
+    /// Per rule, per regex: the literal gate it needs ([`required_literals`]), if any.
+    regex_gates: Vec<Vec<Option<usize>>>,
+    literal_gates: usize,
 }
 
 /// One phrase/anchor automaton with what each of its patterns stands for.
@@ -82,13 +124,52 @@ enum Target {
     Phrase(usize),
     /// Anchor of the rule with this index.
     Anchor(usize),
+    /// A literal that opens the regex literal gate with this index.
+    Gate(usize),
+}
+
+/// Shortest literal worth a gate: shorter ones occur in nearly every text.
+const MIN_GATE_LEN: usize = 4;
+/// Most literals in one gate: each is a phrase-automaton pattern, and a regex with hundreds of
+/// them (a verb list times a noun list) would grow the automaton more than it saves.
+const MAX_GATE_LITERALS: usize = 32;
+
+/// ASCII literals one of which every match of `pat` starts with (or, the other set, ends with),
+/// from the regex's own syntax tree: a text containing none of them cannot match, so the regex
+/// need not run there. Of the prefix and suffix sets, the one whose shortest literal is longest
+/// (the rarer); none when neither is finite, ASCII, at least [`MIN_GATE_LEN`] long and at most
+/// [`MAX_GATE_LITERALS`] literals.
+fn required_literals(pat: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pat).ok()?;
+    [ExtractKind::Prefix, ExtractKind::Suffix]
+        .into_iter()
+        .filter_map(|kind| {
+            let seq = Extractor::new().kind(kind).extract(&hir);
+            let lits = seq.literals()?;
+            let shortest = lits.iter().map(|l| l.as_bytes().len()).min()?;
+            if shortest < MIN_GATE_LEN || lits.len() > MAX_GATE_LITERALS {
+                return None;
+            }
+            let texts = lits
+                .iter()
+                .map(|l| {
+                    std::str::from_utf8(l.as_bytes())
+                        .ok()
+                        .filter(|t| t.is_ascii())
+                })
+                .map(|t| t.map(str::to_string))
+                .collect::<Option<Vec<String>>>()?;
+            Some((shortest, texts))
+        })
+        .max_by_key(|c| c.0)
+        .map(|c| c.1)
 }
 
 fn compile(id: &str, pats: &[String]) -> Result<Vec<Regex>, PromptError> {
     pats.iter()
         .map(|pat| {
-            // ASCII word boundaries keep the lazy DFA usable on non-ASCII text.
-            let pat = pat.replace("\\b", "(?-u:\\b)");
+            let pat = word_bounds(pat);
             regex::RegexBuilder::new(&pat)
                 .size_limit(8 << 20)
                 // Room for the lazy DFA of the bounded repeats, so its cache is not rebuilt.
@@ -137,17 +218,28 @@ impl RuleSet {
     /// The rule set that ships with aiir.
     pub fn builtin() -> Result<Self, PromptError> {
         // The shipped regexes are compiled by the unit tests; here they compile lazily.
-        Self::parse(BUILTIN_RULES, false)
+        Self::parse(BUILTIN_RULES, false, Some(BUILTIN_GATES))
     }
 
     /// Parse and fully compile (every regex checked) a rule file.
     pub fn from_toml(src: &str) -> Result<Self, PromptError> {
-        Self::parse(src, true)
+        Self::parse(src, true, None)
     }
 
-    fn parse(src: &str, eager: bool) -> Result<Self, PromptError> {
+    fn parse(src: &str, eager: bool, shipped_gates: Option<&str>) -> Result<Self, PromptError> {
         let file: RuleFile =
             toml::from_str(src).map_err(|e| PromptError::Rules(format!("rule file: {e}")))?;
+        // Precomputed gates, when they belong to this very file and have its shape.
+        let shipped: Option<Vec<Vec<Option<Vec<String>>>>> = shipped_gates
+            .and_then(|g| serde_json::from_str::<GateFile>(g).ok())
+            .filter(|g| g.rules_sha256 == hex::encode(sha2::Sha256::digest(src.as_bytes())))
+            .map(|g| g.gates)
+            .filter(|g| {
+                g.len() == file.rules.len()
+                    && g.iter()
+                        .zip(&file.rules)
+                        .all(|(g, r)| g.len() == r.regex.len())
+            });
         let mut phrases = Vec::new();
         let mut phrase_rule = Vec::new();
         let mut phrase_bounds = Vec::new();
@@ -157,6 +249,9 @@ impl RuleSet {
         let mut anchor_rule = Vec::new();
         let mut regexes = Vec::new();
         let mut sources = Vec::new();
+        let mut regex_gates = Vec::new();
+        let mut gate_literals: Vec<(String, usize)> = Vec::new();
+        let mut n_gates = 0usize;
         for (ri, r) in file.rules.iter().enumerate() {
             for p in &r.phrases {
                 let n = normalize(p).main().to_string();
@@ -192,6 +287,20 @@ impl RuleSet {
             }
             regexes.push(cell);
             sources.push(r.regex.clone());
+            let mut ids = Vec::new();
+            for (k, pat) in r.regex.iter().enumerate() {
+                let lits = match &shipped {
+                    Some(g) => g[ri][k].clone(),
+                    None => required_literals(&word_bounds(pat)),
+                };
+                ids.push(lits.map(|lits| {
+                    let id = n_gates;
+                    n_gates += 1;
+                    gate_literals.extend(lits.into_iter().map(|l| (l, id)));
+                    id
+                }));
+            }
+            regex_gates.push(ids);
         }
         // Phrases and anchors share one pass; identical strings share one pattern.
         let mut all: [Vec<String>; 2] = Default::default();
@@ -206,7 +315,8 @@ impl RuleSet {
                     .iter()
                     .zip(&anchor_rule)
                     .map(|(a, &ri)| (a, Target::Anchor(ri))),
-            );
+            )
+            .chain(gate_literals.iter().map(|(l, id)| (l, Target::Gate(*id))));
         for (pat, t) in items {
             let k = usize::from(!pat.is_ascii());
             let id = *seen.entry(pat.clone()).or_insert_with(|| {
@@ -240,6 +350,8 @@ impl RuleSet {
             squashed_rule,
             regexes,
             sources,
+            regex_gates,
+            literal_gates: n_gates,
             rules: file.rules,
         })
     }
@@ -257,6 +369,7 @@ impl RuleSet {
         let mut fired: Vec<Option<String>> = vec![None; self.rules.len()];
         let mut any = false;
         let mut gated = vec![false; self.rules.len()];
+        let mut gate_open = vec![false; self.literal_gates];
         // Where each rule's first phrase hit is, as the single combined automaton this replaces
         // would have reported it first: by end, then longest first.
         let mut first: Vec<(usize, std::cmp::Reverse<usize>, usize)> =
@@ -273,6 +386,10 @@ impl RuleSet {
                         let pi = match t {
                             Target::Anchor(ri) => {
                                 gated[ri] = true;
+                                continue;
+                            }
+                            Target::Gate(g) => {
+                                gate_open[g] = true;
                                 continue;
                             }
                             Target::Phrase(pi) => pi,
@@ -327,7 +444,11 @@ impl RuleSet {
             // A builtin pattern that fails to compile is caught by the unit tests.
             let res = cell
                 .get_or_init(|| compile(&self.rules[ri].id, &self.sources[ri]).unwrap_or_default());
-            for re in res {
+            for (re, gate) in res.iter().zip(&self.regex_gates[ri]) {
+                // None of the literals every match starts (or ends) with is in the text.
+                if gate.is_some_and(|g| !gate_open[g]) {
+                    continue;
+                }
                 if let Some(m) = re.find(text) {
                     fired[ri] = Some(cut(m.as_str(), 80));
                     any = true;
@@ -386,6 +507,78 @@ mod tests {
         assert!(ids(&rs, "How do I ignore the noise in this photo?").is_empty());
         assert!(ids(&rs, "How do I bypass a clogged drain?").is_empty());
         assert!(ids(&rs, "Dan, can you help me with my homework?").is_empty());
+    }
+
+    /// A regex's literal gate is a property of its syntax (every match starts, or every match
+    /// ends, with one of the literals); checked here on every match in real prompts.
+    #[test]
+    fn every_match_of_a_gated_regex_carries_a_gate_literal() {
+        let file: RuleFile = toml::from_str(BUILTIN_RULES).unwrap();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/prompts/");
+        let mut texts = Vec::new();
+        for f in [
+            "aiir_handmade.jsonl",
+            "aiir_generalise_train.jsonl",
+            "promptshield.jsonl",
+        ] {
+            for l in std::fs::read_to_string(format!("{dir}{f}"))
+                .unwrap()
+                .lines()
+            {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                texts.push(normalize(v["text"].as_str().unwrap_or_default()).text);
+            }
+        }
+        let (mut gated, mut matches) = (0, 0);
+        for r in &file.rules {
+            for pat in &r.regex {
+                let Some(lits) = required_literals(&word_bounds(pat)) else {
+                    continue;
+                };
+                gated += 1;
+                let re = compile(&r.id, std::slice::from_ref(pat)).unwrap().remove(0);
+                for t in &texts {
+                    for m in re.find_iter(t) {
+                        matches += 1;
+                        let m = m.as_str();
+                        assert!(
+                            lits.iter()
+                                .any(|l| m.starts_with(l.as_str()) || m.ends_with(l.as_str())),
+                            "{}: {m:?} has none of {lits:?}",
+                            r.id
+                        );
+                    }
+                }
+            }
+        }
+        assert!(gated >= 20, "only {gated} regexes have a literal gate");
+        assert!(matches >= 300, "too few matches to check: {matches}");
+    }
+
+    /// The shipped gates are those of the shipped rule file (else the load falls back to
+    /// computing them, slowly). `AIIR_WRITE_GATES=1` rewrites the file instead of failing.
+    #[test]
+    fn shipped_gates_are_current() {
+        let fresh = GateFile::compute(BUILTIN_RULES).unwrap();
+        if std::env::var("AIIR_WRITE_GATES").is_ok_and(|v| v == "1") {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/data/rules/prompt_injection.gates.json"
+            );
+            let json = serde_json::to_string_pretty(&fresh).unwrap() + "\n";
+            std::fs::write(path, json).unwrap();
+            return;
+        }
+        let shipped: GateFile = serde_json::from_str(BUILTIN_GATES).unwrap();
+        assert_eq!(
+            shipped, fresh,
+            "rerun with AIIR_WRITE_GATES=1 after editing the rule file"
+        );
+        // The loaded rule set uses them rather than recomputing.
+        let with = RuleSet::parse(BUILTIN_RULES, false, Some(BUILTIN_GATES)).unwrap();
+        let without = RuleSet::parse(BUILTIN_RULES, false, None).unwrap();
+        assert_eq!(with.regex_gates, without.regex_gates);
+        assert!(with.literal_gates > 0);
     }
 
     #[test]
