@@ -330,7 +330,12 @@ fn read_values(input: &str) -> anyhow::Result<Vec<f64>> {
         .map_or(0, |m| m.len() as usize);
     let mut out = Vec::with_capacity(size / 16);
     let parse_line = |i: usize, line: &str| -> Result<(), ValuesError> {
-        let t = line.trim();
+        // Trimming is a no-op when both ends are visible ASCII (the usual case).
+        let plain = matches!(
+            (line.as_bytes().first(), line.as_bytes().last()),
+            (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic()
+        );
+        let t = if plain { line } else { line.trim() };
         if t.is_empty() {
             return Ok(());
         }

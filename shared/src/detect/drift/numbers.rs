@@ -8,23 +8,50 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// `s.parse::<f64>().ok()`, bit for bit, with a fast path for plain decimals such as `-1.2345`.
+/// `s.parse::<f64>().ok()`, bit for bit, faster.
 ///
-/// The fast path (Clinger's): when the digits form an integer m < 2^53 and there are at most 22
-/// of them after the point, both m and 10^k are exact doubles and one IEEE division rounds
-/// m / 10^k correctly, which is what the standard library's correctly rounded parser returns.
-/// Anything else (exponents, long mantissas, `inf`, `nan`, stray characters) goes to the
-/// standard library.
+/// `fast-float2` (Eisel–Lemire with Clinger's fast path first, both correctly rounded like
+/// the standard library's parser, and quicker on 17-digit numbers such as Python's `repr`
+/// output) parses, and its finite results are taken. Everything it rejects, and infinities
+/// and NaNs (whose bits the standard library decides), goes to the standard library, so what
+/// is accepted and what is returned stay the standard library's (tests below compare them).
 pub fn parse_f64(s: &str) -> Option<f64> {
-    plain_decimal(s).or_else(|| s.parse().ok())
+    fast_float2::parse::<f64, _>(s)
+        .ok()
+        .filter(|x| x.is_finite())
+        .or_else(|| s.parse().ok())
 }
 
-/// The fast path alone: `Some` only for plain decimals (sign, digits, at most one point) that
-/// it can parse exactly; such a value is always finite.
+/// Whether `s` is a plain decimal: an optional sign, then digits with at most one point and at
+/// least one digit. The standard library parses every such string (a syntax check only, for
+/// type inference, which needs no value).
+pub fn is_decimal(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = match b.first() {
+        Some(b'-' | b'+') => &b[1..],
+        _ => b,
+    };
+    let mut point = false;
+    let mut any = false;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => any = true,
+            b'.' if !point => point = true,
+            _ => return false,
+        }
+    }
+    any
+}
+
+/// Clinger's fast path alone: `Some` only for plain decimals (sign, digits, at most one
+/// point) whose digits form an integer m < 2^53 with at most 22 of them after the point; then
+/// m and 10^k are exact doubles and one IEEE division rounds m / 10^k correctly, which is what
+/// the standard library's correctly rounded parser returns. Such a value is always finite.
 pub fn plain_decimal(s: &str) -> Option<f64> {
     let b = s.as_bytes();
     // A sign, a point and 16 digits at most (more digits cannot stay below 2^53 unless they
-    // are leading zeros, which the standard parser handles as well).
+    // are leading zeros, which the standard parser handles as well). So at most 18 digits:
+    // m < 10^18 never overflows.
     if b.len() > 18 {
         return None;
     }
@@ -34,26 +61,31 @@ pub fn plain_decimal(s: &str) -> Option<f64> {
         _ => (false, b),
     };
     let mut m: u64 = 0;
-    let mut count = 0usize; // digits seen (at most 19 keep m within u64)
-    let mut frac: Option<usize> = None; // digits after the point
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {
-                count += 1;
-                if count > 19 {
-                    return None;
-                }
-                m = m * 10 + u64::from(c - b'0');
-                if let Some(f) = frac.as_mut() {
-                    *f += 1;
-                }
-            }
-            b'.' if frac.is_none() => frac = Some(0),
-            _ => return None,
+    let mut i = 0;
+    while let Some(&c) = digits.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
         }
+        m = m * 10 + u64::from(d);
+        i += 1;
     }
-    let k = frac.unwrap_or(0);
-    if count == 0 || m > 1 << 53 || k >= POW10.len() {
+    let whole = i; // digits before the point
+    let mut k = 0; // digits after it
+    if i < digits.len() {
+        if digits[i] != b'.' {
+            return None;
+        }
+        for &c in &digits[i + 1..] {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            m = m * 10 + u64::from(d);
+        }
+        k = digits.len() - i - 1;
+    }
+    if whole + k == 0 || m > 1 << 53 || k >= POW10.len() {
         return None;
     }
     let x = m as f64 / POW10[k];
@@ -170,6 +202,54 @@ mod tests {
             "99999999999999999999",
             "4.9e-324",
             "1.7976931348623157e308",
+            // exponent forms
+            "1e0",
+            "1e+5",
+            "1E+05",
+            "-2.5e-3",
+            "1.e5",
+            ".5e1",
+            "5e",
+            "5e+",
+            "e5",
+            ".e5",
+            "1e5.0",
+            "1e1000000",
+            "1e-1000000",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "1.7976931348623159e308",
+            // negative zero
+            "-0.0",
+            "-0e10",
+            "-0.000",
+            // 17 and more significant digits (Python repr, halfway cases, long inputs)
+            "-0.13853818133658948",
+            "0.30000000000000004",
+            "9007199254740993.0",
+            "9007199254740992.5",
+            "123456789012345678901234567890",
+            "1.00000000000000011102230246251565404236316680908203125",
+            "1.000000000000000111022302462515654042363166809082031250001",
+            "2.2250738585072011e-308",
+            "2.2250738585072014e-308",
+            // subnormals
+            "5e-324",
+            "2.4703282292062327e-324",
+            "2.4703282292062328e-324",
+            "1.23456789e-310",
+            "-4.9406564584124654e-324",
+            // inf / nan spellings (accepted by the parser, rejected as not finite by callers)
+            "+inf",
+            "INF",
+            "Infinity",
+            "-infinity",
+            "+nan",
+            "-nan",
+            "nan(1)",
+            "infinit",
+            "infinityy",
         ];
         for s in fixed {
             assert_eq!(
@@ -177,6 +257,19 @@ mod tests {
                 s.parse::<f64>().ok().map(f64::to_bits),
                 "{s:?}"
             );
+            plain_agrees(s);
+        }
+        // The fast path does take the usual short decimals.
+        for s in [
+            "0",
+            "-0",
+            "1.",
+            ".5",
+            "-1.2345",
+            "+0.0001",
+            "9007199254740992",
+        ] {
+            assert!(plain_decimal(s).is_some(), "{s:?}");
         }
         // Random decimals with 1 to 20 digits and the point anywhere.
         let mut state = 12345u64;
@@ -203,7 +296,71 @@ mod tests {
                 s.parse::<f64>().ok().map(f64::to_bits),
                 "{s:?}"
             );
+            plain_agrees(&s);
         }
+    }
+
+    /// Where Clinger's fast path answers, it answers as the standard library.
+    fn plain_agrees(s: &str) {
+        if let Some(x) = plain_decimal(s) {
+            assert_eq!(
+                Some(x.to_bits()),
+                s.parse::<f64>().ok().map(f64::to_bits),
+                "{s:?}"
+            );
+        }
+    }
+
+    /// Shortest round-trip representations (as Python's repr prints them) across the whole
+    /// exponent range, and random strings over the characters numbers are made of: both
+    /// what is accepted and the bits returned must be the standard library's.
+    #[test]
+    fn parse_matches_std_on_reprs_and_random_strings() {
+        let mut state = 987654321u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state
+        };
+        let check = |s: &str| {
+            assert_eq!(
+                parse_f64(s).map(f64::to_bits),
+                s.parse::<f64>().ok().map(f64::to_bits),
+                "{s:?}"
+            );
+        };
+        for _ in 0..200_000 {
+            let x = f64::from_bits(next());
+            if x.is_finite() {
+                check(&format!("{x:?}"));
+                check(&format!("{x:e}"));
+                check(&format!("{:.3e}", x));
+            }
+            // values near 1 with 15 to 19 digits
+            let y = (next() >> 11) as f64 / (1u64 << 53) as f64 * 10.0;
+            check(&format!("{y:.15}"));
+            check(&format!("{y:.19}"));
+        }
+        let alphabet = b"0123456789012345678901234567899.-+eEinfatyINFx_ ";
+        for _ in 0..300_000 {
+            let n = 1 + (next() >> 60) as usize;
+            let s: String = (0..n)
+                .map(|_| char::from(alphabet[(next() >> 33) as usize % alphabet.len()]))
+                .collect();
+            check(&s);
+            plain_agrees(&s);
+            assert!(!is_decimal(&s) || s.parse::<f64>().is_ok(), "{s:?}");
+            assert_eq!(is_decimal(&s), plain_syntax(&s), "{s:?}");
+        }
+    }
+
+    /// The grammar of `is_decimal`, spelled out differently.
+    fn plain_syntax(s: &str) -> bool {
+        let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+        body.matches('.').count() <= 1
+            && body.chars().all(|c| c == '.' || c.is_ascii_digit())
+            && body.chars().any(|c| c.is_ascii_digit())
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::dataset::{ColumnInput, SkippedColumn};
-use super::numbers::{parse_f64, plain_decimal};
+use super::numbers::{is_decimal, parse_f64, plain_decimal};
 use super::values::Values;
 use super::{ColumnType, DriftError};
 
@@ -84,7 +84,7 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Table, DriftError> {
 
 /// As [`parse_csv`], keeping the given text (no copy of a large file).
 pub fn parse_csv_owned(file: &str, text: String) -> Result<Table, DriftError> {
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
     let mut pos = 0usize;
     for (lineno, line) in text.split('\n').enumerate() {
         let start = pos;
@@ -107,7 +107,9 @@ pub fn parse_csv_owned(file: &str, text: String) -> Result<Table, DriftError> {
         .map(|s| s.trim().to_string())
         .collect();
     let ncol = names.len();
-    let mut ranges: Vec<Vec<(u32, u32)>> = vec![Vec::with_capacity(lines.len()); ncol];
+    // (not vec![..; ncol]: cloning an empty vector drops its capacity)
+    let mut ranges: Vec<Vec<(u32, u32)>> =
+        (0..ncol).map(|_| Vec::with_capacity(lines.len())).collect();
     let mut unquoted = std::collections::HashMap::new();
     for (row, &(lineno, start, line)) in lines.iter().enumerate().skip(1) {
         let row = row - 1;
@@ -215,7 +217,8 @@ pub fn dtype(cells: &[Option<&str>]) -> Dtype {
             Some(s) => {
                 if !is_int(s) {
                     all_int = false;
-                    if parse_f64(s).is_none() {
+                    // (the syntax check first: the value itself is not needed here)
+                    if !is_decimal(s) && parse_f64(s).is_none() {
                         return Dtype::Str;
                     }
                 }
@@ -345,9 +348,10 @@ fn column_values_of(
         }
         Ok(Values::Num { values: v, integer })
     } else {
-        Ok(Values::Str {
-            values: cells.iter().flatten().map(|s| s.to_string()).collect(),
-        })
+        // (sized up front: collecting from `flatten` would grow and copy the vector ~20 times)
+        let mut values = Vec::with_capacity(cells.len());
+        values.extend(cells.iter().flatten().map(|s| s.to_string()));
+        Ok(Values::Str { values })
     }
 }
 

@@ -1,115 +1,97 @@
 //! ADWIN's exponential histogram: row i holds summaries (total, variance) of 2^i values each,
-//! oldest first, merged exactly as River merges them. Each row also caches a few sums the cut
-//! search uses to rule the whole row out (see `adwin_cut.rs`).
+//! oldest first, merged exactly as River merges them. Each row also carries the cut search's
+//! cache (see `adwin_cut.rs`), valid while the row and the rows older than it are unchanged.
+use super::adwin_cut::{CutState, RowCache};
 
-/// One row: a ring of up to max_buckets + 1 buckets, oldest at `head`.
+/// One row: buckets at `start..start + len` of flat buffers, oldest first. New buckets go at
+/// the back, merges take the two oldest from the front; the live part moves down to the start
+/// of the buffer when the back is full, so there is no ring arithmetic.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Row {
     totals: Vec<f64>,
+    /// Empty in row 0: single values have no spread, so every row-0 variance is 0.0.
     variances: Vec<f64>,
-    head: usize,
+    start: usize,
     len: usize,
-    /// Whether `stats` is out of date.
-    stale: bool,
-    pub(super) stats: RowStats,
-}
-
-/// Per-row sums for the cut search's row test.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct RowStats {
-    /// Sum of the bucket totals.
-    pub sum: f64,
-    /// Sum of their absolute values.
-    pub abs: f64,
-    /// About the mean per original value in this row (any value keeps the bounds valid).
-    pub unit_mean: f64,
-    /// max over k of |sum of the first k (total - unit_mean * 2^i)|.
-    pub drift: f64,
+    /// Whether `variances` is kept (every row but row 0).
+    has_var: bool,
+    pub(super) cache: RowCache,
 }
 
 impl Row {
-    fn with_capacity(cap: usize) -> Self {
+    fn new(level: usize) -> Self {
         Row {
-            totals: vec![0.0; cap],
-            variances: vec![0.0; cap],
-            stale: true,
+            has_var: level > 0,
             ..Default::default()
         }
     }
-    /// A row holding `totals` / `variances` (equal lengths, at most `cap`), oldest first.
-    pub(super) fn from_parts(totals: &[f64], variances: &[f64], cap: usize) -> Self {
-        let mut row = Self::with_capacity(cap);
-        for (&t, &v) in totals.iter().zip(variances) {
-            row.push(t, v);
+
+    /// A row holding `totals` / `variances` (equal lengths), oldest first.
+    pub(super) fn from_parts(level: usize, totals: &[f64], variances: &[f64]) -> Self {
+        let mut row = Self::new(level);
+        row.totals.extend_from_slice(totals);
+        if row.has_var {
+            row.variances.extend_from_slice(variances);
         }
+        row.len = totals.len();
         row
     }
+
     pub(super) fn len(&self) -> usize {
         self.len
     }
-    fn slot(&self, k: usize) -> usize {
-        let i = self.head + k;
-        if i >= self.totals.len() {
-            i - self.totals.len()
+
+    /// Bucket totals, oldest first.
+    pub(super) fn totals(&self) -> &[f64] {
+        &self.totals[self.start..self.start + self.len]
+    }
+
+    /// Bucket variances, oldest first (all 0.0 in row 0).
+    pub(super) fn variances(&self) -> Vec<f64> {
+        if !self.has_var {
+            vec![0.0; self.len]
         } else {
-            i
+            self.variances[self.start..self.start + self.len].to_vec()
         }
     }
-    /// Bucket totals, oldest first.
-    pub(super) fn totals(&self) -> impl Iterator<Item = f64> + '_ {
-        (0..self.len).map(|k| self.totals[self.slot(k)])
+
+    /// Room for `n` more buckets at the back.
+    #[inline]
+    fn reserve_back(&mut self, n: usize) {
+        if self.start + self.len + n > self.totals.len() {
+            self.make_room(n);
+        }
     }
-    pub(super) fn variances(&self) -> impl Iterator<Item = f64> + '_ {
-        (0..self.len).map(|k| self.variances[self.slot(k)])
+
+    #[cold]
+    fn make_room(&mut self, n: usize) {
+        let live = self.start..self.start + self.len;
+        self.totals.copy_within(live.clone(), 0);
+        if self.has_var {
+            self.variances.copy_within(live, 0);
+        }
+        self.start = 0;
+        // Room to spare, so the live part moves down rarely.
+        let want = 4 * (self.len + n) + 64;
+        if self.totals.len() < want {
+            self.totals.resize(want, 0.0);
+            if self.has_var {
+                self.variances.resize(want, 0.0);
+            }
+        }
     }
-    pub(super) fn total(&self, k: usize) -> f64 {
-        self.totals[self.slot(k)]
-    }
-    fn push(&mut self, t: f64, v: f64) {
-        let i = self.slot(self.len);
-        self.totals[i] = t;
-        self.variances[i] = v;
-        self.len += 1;
-    }
-    /// Remove the oldest bucket.
+
+    /// Remove the oldest bucket; returns its (total, variance).
     fn pop_front(&mut self) -> (f64, f64) {
-        let (t, v) = (self.totals[self.head], self.variances[self.head]);
-        self.head = self.slot(1);
+        let t = self.totals[self.start];
+        let v = if self.has_var {
+            self.variances[self.start]
+        } else {
+            0.0
+        };
+        self.start += 1;
         self.len -= 1;
         (t, v)
-    }
-    fn refresh(&mut self, i: usize) {
-        if !self.stale {
-            return;
-        }
-        self.stale = false;
-        let end = self.head + self.len;
-        let ring = self.totals.len();
-        let (a, b) = if end <= ring {
-            (&self.totals[self.head..end], &self.totals[..0])
-        } else {
-            (&self.totals[self.head..], &self.totals[..end - ring])
-        };
-        let (mut sum, mut abs) = (0.0, 0.0);
-        for &t in a.iter().chain(b) {
-            sum += t;
-            abs += t.abs();
-        }
-        // Any value serves as the centre; this one is close to the mean, so `drift` is small.
-        let size = Buckets::size(i);
-        let unit_mean = sum * inv_pow2(i) / self.len.max(1) as f64;
-        let center = unit_mean * size;
-        let (mut walk, mut drift) = (0.0f64, 0.0f64);
-        for &t in a.iter().chain(b) {
-            walk += t - center;
-            drift = drift.max(walk.abs());
-        }
-        self.stats = RowStats {
-            sum,
-            abs,
-            unit_mean,
-            drift,
-        };
     }
 }
 
@@ -119,175 +101,125 @@ fn inv_pow2(i: usize) -> f64 {
     f64::from_bits((1023 - i as u64) << 52)
 }
 
-/// The rows plus a reusable buffer for buckets moving up a row.
-#[derive(Debug, Clone, Default)]
+/// The rows, plus which of them changed since the cut search last ran.
+#[derive(Debug, Clone)]
 pub(super) struct Buckets {
     pub(super) rows: Vec<Row>,
     max_buckets: usize,
-    incoming: Vec<(f64, f64)>,
-    outgoing: Vec<(f64, f64)>,
+    /// Rows 0..stale changed since the last cut search (their caches are out of date).
+    pub(super) stale: usize,
+    pub(super) cut: CutState,
 }
+
+/// Values taken into row 0 at a time (bounds how far a row's buffer grows past its capacity).
+const VALUE_CHUNK: usize = 64;
 
 impl Buckets {
     pub(super) fn new(max_buckets: usize) -> Self {
-        Self::from_rows(vec![Row::with_capacity(max_buckets + 1)], max_buckets)
+        Self::from_rows(vec![Row::new(0)], max_buckets)
     }
 
     pub(super) fn from_rows(rows: Vec<Row>, max_buckets: usize) -> Self {
         Buckets {
             rows,
             max_buckets,
-            incoming: Vec::new(),
-            outgoing: Vec::new(),
+            stale: usize::MAX,
+            cut: CutState::default(),
         }
     }
 
-    pub(super) fn capacity(max_buckets: usize) -> usize {
-        max_buckets + 1
+    pub(super) fn max_buckets(&self) -> usize {
+        self.max_buckets
     }
 
-    /// Size (values per bucket) of row i.
+    /// Size (values per bucket) of row i: 2^i, built from its bits (no integer conversion).
     pub(super) fn size(i: usize) -> f64 {
-        (1u64 << i) as f64
+        f64::from_bits((1023 + i as u64) << 52)
     }
 
-    /// Append values to row 0 and merge full rows. River merges after every value; each row
-    /// still receives the same buckets in the same order, so the state afterwards is identical.
+    /// Append values to row 0 and merge full rows. River merges after every value, each time
+    /// the row holds max_buckets + 1 buckets; each row still receives the same buckets in the
+    /// same order when they come in batches, so the state afterwards is identical.
     pub(super) fn push_values(&mut self, xs: &[f64]) {
-        let cap = self.max_buckets + 1;
-        self.outgoing.clear();
-        for chunk in xs.chunks(ROW0_CHUNK) {
-            absorb_values(&mut self.rows[0], chunk, cap, &mut self.outgoing);
-        }
-        let mut level = 1;
-        while !self.outgoing.is_empty() {
-            std::mem::swap(&mut self.incoming, &mut self.outgoing);
-            self.outgoing.clear();
-            if level == self.rows.len() {
-                self.rows.push(Row::with_capacity(cap));
+        for chunk in xs.chunks(VALUE_CHUNK) {
+            let row = &mut self.rows[0];
+            row.reserve_back(chunk.len());
+            let end = row.start + row.len;
+            row.totals[end..end + chunk.len()].copy_from_slice(chunk);
+            row.len += chunk.len();
+            // A row holding max_buckets + 1 merges its two oldest, leaving max_buckets - 1:
+            // from `len` buckets, 1 + (len - max_buckets - 1) / 2 merges.
+            let mut level = 0;
+            while self.rows[level].len > self.max_buckets {
+                let m = 1 + (self.rows[level].len - self.max_buckets - 1) / 2;
+                if level + 1 == self.rows.len() {
+                    self.rows.push(Row::new(level + 1));
+                }
+                let (lower, upper) = self.rows.split_at_mut(level + 1);
+                merge_front(&mut lower[level], &mut upper[0], level, m);
+                level += 1;
             }
-            absorb_buckets(
-                &mut self.rows[level],
-                level,
-                cap,
-                &self.incoming,
-                &mut self.outgoing,
-            );
-            level += 1;
+            self.stale = self.stale.max(level + 1);
         }
     }
 
     /// Drop the oldest bucket (front of the last row); returns its (size, total, variance).
     pub(super) fn pop_oldest(&mut self) -> (f64, f64, f64) {
         let last = self.rows.len() - 1;
-        let row = &mut self.rows[last];
-        let (u, v) = row.pop_front();
-        row.stale = true;
+        let (u, v) = self.rows[last].pop_front();
         // Empty rows at the old end go (River drops the emptied last row; with max_buckets = 1
         // rows below it can be empty too). Row 0 always stays.
         while self.rows.len() > 1 && self.rows[self.rows.len() - 1].len() == 0 {
             self.rows.pop();
         }
+        // Every row's boundaries moved.
+        self.stale = usize::MAX;
         (Self::size(last), u, v)
     }
-
-    pub(super) fn refresh_stats(&mut self) {
-        for (i, row) in self.rows.iter_mut().enumerate() {
-            row.refresh(i);
-        }
-    }
-
-    /// Number of buckets.
-    pub(super) fn count(&self) -> usize {
-        self.rows.iter().map(Row::len).sum()
-    }
 }
 
-/// Values pushed into row 0 per batch.
-const ROW0_CHUNK: usize = 64;
-/// Largest row capacity the batch path of row 0 handles (others go bucket by bucket).
-const ROW0_MAX_CAP: usize = 32;
+/// River's merges of the 2m oldest buckets of `row` (row `level`), pair by pair, appended to
+/// `next`.
+fn merge_front(row: &mut Row, next: &mut Row, level: usize, m: usize) {
+    next.reserve_back(m);
+    let (src, dst) = (row.start, next.start + next.len);
+    let (t, out_t) = (
+        &row.totals[src..src + 2 * m],
+        &mut next.totals[dst..dst + m],
+    );
+    let out_v = &mut next.variances[dst..dst + m];
+    if level == 0 {
+        merge_values(t, out_t, out_v);
+    } else {
+        merge_buckets(level, t, &row.variances[src..src + 2 * m], out_t, out_v);
+    }
+    next.len += m;
+    row.start += 2 * m;
+    row.len -= 2 * m;
+}
 
-/// Row 0 receives `xs` (at most ROW0_CHUNK): River pushes each value and, whenever the row
-/// holds `cap` buckets, merges its two oldest. Those merges take consecutive pairs from the
-/// front of (row ++ xs), so they are computed in one pass. Row-0 variances are all 0.0, and
-/// River's merge then reduces exactly to 0.5 * d * d (0.0 + 0.0 + 1.0 * 0.5 * d * d).
-fn absorb_values(row: &mut Row, xs: &[f64], cap: usize, out: &mut Vec<(f64, f64)>) {
-    row.stale = true;
-    let have = row.len;
-    if cap > ROW0_MAX_CAP || xs.len() > ROW0_CHUNK {
-        for &x in xs {
-            row.push(x, 0.0);
-            if row.len == cap {
-                out.push(merge_front(row, 0));
-            }
-        }
-        return;
-    }
-    let n = xs.len();
-    if have + n < cap {
-        for &x in xs {
-            row.push(x, 0.0);
-        }
-        return;
-    }
-    let merges = 1 + (n - (cap - have)) / 2;
-    let mut z = [0.0f64; ROW0_MAX_CAP + ROW0_CHUNK];
-    for (k, t) in row.totals().enumerate() {
-        z[k] = t;
-    }
-    z[have..have + n].copy_from_slice(xs);
-    for p in z[..2 * merges].chunks_exact(2) {
+/// Row 0: variances are 0.0, and with n1 = 1 River's merge reduces exactly to 0.5 * d * d
+/// (0.0 + 0.0 + 1.0 * 0.5 * d * d). (Separate slices as arguments: the compiler knows they
+/// do not overlap.)
+#[inline(always)]
+fn merge_values(t: &[f64], out_t: &mut [f64], out_v: &mut [f64]) {
+    for ((ot, ov), p) in out_t.iter_mut().zip(out_v).zip(t.chunks_exact(2)) {
         let d = p[0] - p[1];
-        out.push((p[0] + p[1], 0.5 * d * d));
-    }
-    row.head = 0;
-    row.len = 0;
-    for &t in &z[2 * merges..have + n] {
-        row.push(t, 0.0);
+        *ot = p[0] + p[1];
+        *ov = 0.5 * d * d;
     }
 }
 
-/// Row `level` (>= 1) receives buckets one by one as in River, merging its two oldest whenever
-/// it holds `cap`. The ring position and length live in locals for the loop.
-fn absorb_buckets(
-    row: &mut Row,
-    level: usize,
-    cap: usize,
-    incoming: &[(f64, f64)],
-    out: &mut Vec<(f64, f64)>,
-) {
-    row.stale = true;
+/// Rows >= 1: totals add, variances combine as v0 + v1 + n1 * 0.5 * (m0 - m1)^2 with means
+/// m = total / n1, n1 = 2^level (as a multiplication by 2^-level, bit-identical).
+#[inline(always)]
+fn merge_buckets(level: usize, t: &[f64], v: &[f64], out_t: &mut [f64], out_v: &mut [f64]) {
     let n1 = Buckets::size(level);
     let inv = inv_pow2(level);
-    let ring = row.totals.len();
-    let (mut head, mut len) = (row.head, row.len);
-    let wrap = |i: usize| if i >= ring { i - ring } else { i };
-    let (totals, variances) = (&mut row.totals[..], &mut row.variances[..]);
-    for &(t, v) in incoming {
-        let i = wrap(head + len);
-        totals[i] = t;
-        variances[i] = v;
-        len += 1;
-        if len == cap {
-            let j = wrap(head + 1);
-            let (t0, v0, t1, v1) = (totals[head], variances[head], totals[j], variances[j]);
-            head = wrap(head + 2);
-            len -= 2;
-            let (m0, m1) = (t0 * inv, t1 * inv);
-            out.push((t0 + t1, v0 + v1 + n1 * 0.5 * (m0 - m1) * (m0 - m1)));
-        }
+    let pairs = t.chunks_exact(2).zip(v.chunks_exact(2));
+    for ((ot, ov), (p, pv)) in out_t.iter_mut().zip(out_v).zip(pairs) {
+        let (m0, m1) = (p[0] * inv, p[1] * inv);
+        *ot = p[0] + p[1];
+        *ov = pv[0] + pv[1] + n1 * 0.5 * (m0 - m1) * (m0 - m1);
     }
-    row.head = head;
-    row.len = len;
-}
-
-/// River's merge of the two oldest buckets of row `i` into one bucket for row i + 1.
-fn merge_front(row: &mut Row, i: usize) -> (f64, f64) {
-    let n1 = Buckets::size(i);
-    let inv = inv_pow2(i);
-    let (t0, v0) = row.pop_front();
-    let (t1, v1) = row.pop_front();
-    let (m0, m1) = (t0 * inv, t1 * inv);
-    (t0 + t1, v0 + v1 + n1 * 0.5 * (m0 - m1) * (m0 - m1))
 }

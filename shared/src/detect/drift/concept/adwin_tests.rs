@@ -290,3 +290,92 @@ fn one_bucket_per_row_does_not_panic() {
     let mut d = Adwin::new(0.5, 1, 1, 0, 0);
     assert!(!d.run(&values, 0).is_empty());
 }
+
+/// Feed `values` to the reference and (in uneven batches, with save/load round trips) to the
+/// batched ADWIN; detections and the final state must agree.
+fn agrees_with_reference(values: &[f64], params: (f64, u32, usize, u32, u32), seed: u64) -> usize {
+    let (delta, clock, max_buckets, mwl, grace) = params;
+    let mut reference = Reference::new(delta, clock, max_buckets, mwl, grace);
+    let expected: Vec<usize> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &x)| reference.update(x).then_some(i))
+        .collect();
+    let mut rng = Lcg(seed);
+    let mut ours = Adwin::new(delta, clock, max_buckets, mwl, grace);
+    let mut got = Vec::new();
+    let mut i = 0;
+    while i < values.len() {
+        let k = (1 + (rng.unit() * 5000.0) as usize).min(values.len() - i);
+        got.extend(ours.run(&values[i..i + k], i));
+        if rng.unit() < 0.05 {
+            ours = serde_json::from_str(&serde_json::to_string(&ours).unwrap()).unwrap();
+        }
+        i += k;
+    }
+    assert_eq!(got, expected, "{params:?}");
+    assert_eq!(
+        serde_json::to_value(&ours).unwrap(),
+        serde_json::to_value(&reference).unwrap(),
+        "{params:?}: saved state differs"
+    );
+    got.len()
+}
+
+/// Long windows (many rows, so the carried-over row bounds and their ranges of means do the
+/// work), slow and abrupt mean changes, a variance change, and parameters beyond the defaults.
+#[test]
+fn long_streams_match_reference() {
+    let mut rng = Lcg(11);
+    let n = 400_000;
+    let values: Vec<f64> = (0..n)
+        .map(|i| {
+            let level = match i {
+                0..=149_999 => 0.0,
+                150_000..=249_999 => 0.002 * ((i - 150_000) as f64).sqrt(),
+                _ => 0.3,
+            };
+            let spread = if i > 330_000 { 0.4 } else { 1.0 };
+            level + spread * rng.normal()
+        })
+        .collect();
+    let mut detections = 0;
+    for (params, seed) in [
+        ((0.002, 32, 5, 5, 10), 1),
+        ((0.05, 7, 3, 1, 0), 2),
+        ((0.002, 32, 40, 0, 10), 3),
+        ((1e-5, 100, 5, 30, 50), 4),
+    ] {
+        detections += agrees_with_reference(&values, params, seed);
+    }
+    assert!(detections >= 4, "{detections} detections");
+}
+
+/// Values whose magnitude or spread leaves the ranges where the bounds are used (every
+/// boundary then gets River's exact test), constant stretches (zero variance) and values
+/// with a large offset (cancellation in the means).
+#[test]
+fn extreme_values_match_reference() {
+    let mut rng = Lcg(13);
+    for (scale, offset) in [
+        (1e200, 0.0),
+        (1e-200, 0.0),
+        (1e-60, 1e-50),
+        (1.0, 1e12),
+        (0.0, 3.0),
+    ] {
+        let values: Vec<f64> = (0..20_000)
+            .map(|i| {
+                let shift = if (i / 4000) % 2 == 1 { 3.0 } else { 0.0 };
+                let x = offset + scale * (shift + rng.normal());
+                if i % 5000 < 1000 {
+                    offset
+                } else {
+                    x
+                }
+            })
+            .collect();
+        agrees_with_reference(&values, (0.002, 32, 5, 5, 10), 5);
+        agrees_with_reference(&values, (0.1, 1, 2, 0, 0), 6);
+    }
+}
