@@ -18,5 +18,7 @@ $(MOTO_VENV)/.installed: $(MOTO_REQUIREMENTS)
 
 venv-moto: $(MOTO_VENV)/.installed
 
-test-aws-emulator: venv-moto
-	AIIR_MOTO_PYTHON=$(CURDIR)/$(MOTO_VENV)/bin/python $(CARGO_TEST_AWS)
+# `cargo test -p aiir-e2e` runs every test of the crate, the drill report's browser test among
+# them, so Chromium is installed first (mk/report.mk); on a fresh machine it was missing here.
+test-aws-emulator: venv-moto chromium
+	AIIR_MOTO_PYTHON=$(CURDIR)/$(MOTO_VENV)/bin/python AIIR_CHROMIUM=$(CHROMIUM) $(CARGO_TEST_AWS)
