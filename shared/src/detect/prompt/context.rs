@@ -114,25 +114,29 @@ fn addresses_assistant() -> &'static Regex {
 /// separately, so a "phrase" quoted inside a 'document' is found too.
 fn quoted_spans(text: &str) -> Vec<(usize, usize)> {
     // Only quote characters change the pairing state; the characters around them decide whether
-    // an apostrophe is a quote. So visit the quote characters alone (found by their first byte),
-    // with their neighbours, instead of decoding every character twice.
-    let b = text.as_bytes();
-    let mut marks: Vec<(usize, char)> = Vec::new();
-    for (i, &c) in b.iter().enumerate() {
-        if QUOTE_LEAD[c as usize] {
-            if let Some(q) = text[i..].chars().next().filter(|&q| is_quote_char(q)) {
-                marks.push((i, q));
-            }
-        }
-    }
-    let mut spans = Vec::new();
+    // an apostrophe is a quote. So visit the quote characters alone (found by their first byte)
+    // instead of decoding every character twice.
+    let marks: Vec<(usize, char)> = text
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| QUOTE_LEAD[b as usize])
+        .filter_map(|(i, _)| text[i..].chars().next().map(|q| (i, q)))
+        .filter(|&(_, q)| is_quote_char(q))
+        .collect();
     if marks.is_empty() {
-        return spans;
+        return Vec::new();
     }
+    pair_quotes(text, &marks)
+}
+
+/// The pairing itself over the characters `chars` (position, character) of `text`, in order;
+/// characters that are not quotes leave the state as it is.
+fn pair_quotes(text: &str, chars: &[(usize, char)]) -> Vec<(usize, usize)> {
     let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut spans = Vec::new();
     for single in [false, true] {
         let mut open: Option<(char, usize)> = None;
-        for &(i, c) in &marks {
+        for &(i, c) in chars {
             let next = text[i + c.len_utf8()..].chars().next();
             match open {
                 None => {
@@ -189,48 +193,11 @@ static QUOTE_LEAD: [bool; 256] = {
     t
 };
 
-/// The original character-by-character pairing, kept to check [`quoted_spans`] against.
+/// The pairing run over every character, to check that [`quoted_spans`]' scan for quote
+/// characters misses none the pairing reacts to.
 #[cfg(test)]
 fn quoted_spans_reference(text: &str) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
-    for single in [false, true] {
-        let mut open: Option<(char, usize)> = None;
-        let mut prev: Option<char> = None;
-        let mut it = text.char_indices().peekable();
-        while let Some((i, c)) = it.next() {
-            let next = it.peek().map(|&(_, n)| n);
-            let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-            match open {
-                None => {
-                    let opens = if single {
-                        // An apostrophe inside a word ("don't") is not a quote.
-                        matches!(c, '\'' | '‘' | '’') && !word(prev) && word(next)
-                    } else {
-                        matches!(c, '"' | '“' | '«' | '„' | '「' | '『' | '`')
-                    };
-                    if opens {
-                        open = Some((c, i + c.len_utf8()));
-                    }
-                }
-                Some((o, start)) => {
-                    let closes = match (o, c) {
-                        ('"', '"') | ('“', '”') | ('“', '"') | ('«', '»') | ('„', '“') => {
-                            true
-                        }
-                        ('„', '”') | ('「', '」') | ('『', '』') | ('`', '`') => true,
-                        ('\'' | '‘' | '’', '\'' | '’') => !word(next),
-                        _ => false,
-                    };
-                    if closes {
-                        spans.push((start, i));
-                        open = None;
-                    }
-                }
-            }
-            prev = Some(c);
-        }
-    }
-    spans
+    pair_quotes(text, &text.char_indices().collect::<Vec<_>>())
 }
 
 /// The smallest quoted span around `at`.

@@ -120,12 +120,6 @@ impl PhraseDfa {
         self.pattern_len.len()
     }
 
-    /// Bytes held by the tables.
-    pub fn memory_usage(&self) -> usize {
-        (self.trans.len() + self.out_start.len() + self.outputs.len() + self.pattern_len.len()) * 4
-            + 256
-    }
-
     /// Calls `f(pattern, start, end)` for every occurrence of every pattern in `text`.
     #[inline]
     pub fn for_each_match(&self, text: &[u8], mut f: impl FnMut(usize, usize, usize)) {
