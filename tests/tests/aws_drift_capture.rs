@@ -342,12 +342,7 @@ fn column(
         ColumnType::Numerical => {
             Values::num(rows.iter().filter_map(|r| r[name].as_f64()).collect())
         }
-        ColumnType::Categorical => Values::Str {
-            values: rows
-                .iter()
-                .filter_map(|r| r[name].as_str().map(str::to_string))
-                .collect(),
-        },
+        ColumnType::Categorical => Values::strs(rows.iter().filter_map(|r| r[name].as_str())),
     }
 }
 

@@ -184,12 +184,10 @@ fn column(rows: &[Map<String, Value>], name: &str, ctype: ColumnType) -> Values 
                 .filter_map(|r| r.get(name).and_then(Value::as_f64))
                 .collect(),
         ),
-        _ => Values::Str {
-            values: rows
-                .iter()
-                .filter_map(|r| r.get(name).and_then(Value::as_str).map(str::to_string))
-                .collect(),
-        },
+        _ => Values::strs(
+            rows.iter()
+                .filter_map(|r| r.get(name).and_then(Value::as_str)),
+        ),
     }
 }
 

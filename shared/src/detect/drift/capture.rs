@@ -370,9 +370,7 @@ mod tests {
                 col(
                     "channel",
                     ColumnType::Categorical,
-                    Values::Str {
-                        values: vec!["web".into(), "pos".into()],
-                    },
+                    Values::strs(["web", "pos"]),
                 ),
             ],
             100,

@@ -105,7 +105,7 @@ fn cell_values(
     if ctype == ColumnType::Numerical || all_num {
         Ok(Values::num(nums))
     } else {
-        Ok(Values::Str { values: strs })
+        Ok(Values::strs(strs))
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::stattest::{self, StatTest, TestOptions};
 use super::table::same_str;
-use super::values::Values;
+use super::values::{as_labels, Labels, Values};
 use super::{ColumnType, DriftError};
 
 /// Distinct values of `a ∪ b`, counting no further than `limit + 1` (the default choice only
@@ -18,21 +18,20 @@ pub fn distinct_capped(a: &Values, b: Option<&Values>, limit: usize) -> usize {
             distinct_num(x.iter().chain(y.iter()), limit)
         }
         (Values::Num { values: x, .. }, None) => distinct_num(x.iter(), limit),
-        (Values::Str { values: x }, None) => distinct_str(x.iter().map(String::as_str), limit),
-        (Values::Str { values: x }, Some(Values::Str { values: y })) => {
-            distinct_str(x.iter().chain(y.iter()).map(String::as_str), limit)
-        }
+        (Values::Str { labels: x }, None) => x.counts().len().min(limit + 1),
         _ => {
-            // A string/number mix: numbers count by their text, as strings.
-            let strs = |v: &Values| -> Vec<String> {
-                match v {
-                    Values::Str { values } => values.clone(),
-                    Values::Num { values, .. } => values.iter().map(|x| x.to_string()).collect(),
-                }
-            };
-            let a = strs(a);
-            let b = b.map(strs).unwrap_or_default();
-            distinct_str(a.iter().chain(b.iter()).map(String::as_str), limit)
+            // Strings, or a string/number mix (numbers count by their text, as strings): the
+            // distinct labels of each side, then of their union.
+            let a = as_labels(a);
+            let b = b.map(as_labels);
+            fn names(l: &Labels) -> Vec<&str> {
+                l.counts().into_iter().map(|(s, _)| s).collect()
+            }
+            let mut all = names(&a);
+            if let Some(b) = &b {
+                all.extend(names(b));
+            }
+            distinct_str(all.into_iter(), limit)
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::binning::{histogram, sturges_edges};
 use super::dataset::ColumnInput;
 use super::rng::Mt19937;
-use super::values::{joint_counts, Key, Values};
+use super::values::{joint_counts, Key, Labels, Values};
 use super::{ColumnType, DriftError};
 
 pub const PROFILE_VERSION: u32 = 1;
@@ -107,7 +107,7 @@ impl ReferenceProfile {
                 (ColumnType::Categorical, _) => {
                     let empty = match r {
                         Values::Num { .. } => Values::num(Vec::new()),
-                        Values::Str { .. } => Values::Str { values: Vec::new() },
+                        Values::Str { .. } => Values::strs(Vec::<String>::new()),
                     };
                     let cnt = joint_counts(r, &empty);
                     p.counts = cnt.keys.into_iter().zip(cnt.reference).collect();
@@ -140,11 +140,14 @@ impl ReferenceProfile {
                 integer: false,
             }
         } else {
-            let mut v = Vec::with_capacity(col.rows);
-            for (k, n) in &col.counts {
-                v.extend(std::iter::repeat_n(k.to_string(), *n as usize));
+            let names: Vec<(String, u64)> = col
+                .counts
+                .iter()
+                .map(|(k, n)| (k.to_string(), *n))
+                .collect();
+            Values::Str {
+                labels: Labels::from_counts(names.iter().map(|(s, n)| (s.as_str(), *n))),
             }
-            Values::Str { values: v }
         }
     }
 }

@@ -348,10 +348,7 @@ fn column_values_of(
         }
         Ok(Values::Num { values: v, integer })
     } else {
-        // (sized up front: collecting from `flatten` would grow and copy the vector ~20 times)
-        let mut values = Vec::with_capacity(cells.len());
-        values.extend(cells.iter().flatten().map(|s| s.to_string()));
-        Ok(Values::Str { values })
+        Ok(Values::strs(cells.iter().flatten()))
     }
 }
 
@@ -403,14 +400,7 @@ pub fn pair_columns(
         drop(current_cells);
         // A categorical column numeric in one file and not the other compares as strings.
         if ctype == ColumnType::Categorical && (r.as_num().is_some() != c.as_num().is_some()) {
-            let strs = |t: &Table, i: usize| Values::Str {
-                values: t
-                    .column_cells(i)
-                    .into_iter()
-                    .flatten()
-                    .map(str::to_string)
-                    .collect(),
-            };
+            let strs = |t: &Table, i: usize| Values::strs(t.column_cells(i).into_iter().flatten());
             r = strs(reference, ri);
             c = strs(current, ci);
         }

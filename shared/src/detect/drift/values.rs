@@ -11,8 +11,128 @@ use super::table::same_str;
 pub enum Values {
     /// Numbers. `integer` mirrors a pandas int64 dtype (numpy then floors Sturges bin width at 1).
     Num { values: Vec<f64>, integer: bool },
-    /// Strings (categorical).
-    Str { values: Vec<String> },
+    /// Strings (categorical), each distinct label stored once.
+    Str { labels: Labels },
+}
+
+/// A column of strings as distinct labels plus one code per value: a million categorical
+/// cells with four labels are four strings and a million `u32`s, and counting them is one
+/// array increment per cell instead of a string comparison.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Labels {
+    /// Distinct labels, in first-seen order.
+    names: Vec<String>,
+    /// `names[codes[i]]` is value i.
+    codes: Vec<u32>,
+}
+
+impl Labels {
+    pub fn from_strings<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Self {
+        let mut b = LabelsBuilder::default();
+        for v in values {
+            b.push(v.as_ref());
+        }
+        b.finish()
+    }
+    /// Each name repeated its count of times (a profile's categorical counts expanded).
+    pub fn from_counts<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Self {
+        let mut b = LabelsBuilder::default();
+        for (name, n) in counts {
+            let code = b.code(name);
+            b.codes.extend(std::iter::repeat_n(code, n as usize));
+        }
+        b.finish()
+    }
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    pub fn codes(&self) -> &[u32] {
+        &self.codes
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.codes.iter().map(|&c| self.names[c as usize].as_str())
+    }
+    /// (label, count) for every label that occurs, in first-seen order.
+    pub fn counts(&self) -> Vec<(&str, u64)> {
+        let mut n = vec![0u64; self.names.len()];
+        for &c in &self.codes {
+            n[c as usize] += 1;
+        }
+        self.names
+            .iter()
+            .zip(n)
+            .filter(|(_, k)| *k > 0)
+            .map(|(s, k)| (s.as_str(), k))
+            .collect()
+    }
+}
+
+/// Builds [`Labels`] one value at a time. Categorical columns have few labels: a short list
+/// with the last hit remembered beats hashing every cell; past 64 labels a hash map takes over.
+#[derive(Debug, Default)]
+pub struct LabelsBuilder {
+    names: Vec<String>,
+    codes: Vec<u32>,
+    last: u32,
+    index: Option<HashMap<String, u32>>,
+}
+
+impl LabelsBuilder {
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            codes: Vec::with_capacity(n),
+            ..Default::default()
+        }
+    }
+    /// The code of `s`, adding it as a new label when unseen.
+    pub fn code(&mut self, s: &str) -> u32 {
+        if let Some(name) = self.names.get(self.last as usize) {
+            if same_str(name, s) {
+                return self.last;
+            }
+        }
+        let found = match &self.index {
+            Some(m) => m.get(s).copied(),
+            None => self
+                .names
+                .iter()
+                .position(|k| same_str(k, s))
+                .map(|i| i as u32),
+        };
+        let code = found.unwrap_or_else(|| {
+            let code = self.names.len() as u32;
+            self.names.push(s.to_string());
+            if let Some(m) = &mut self.index {
+                m.insert(s.to_string(), code);
+            } else if self.names.len() > 64 {
+                let m = self.names.iter().cloned().zip(0u32..).collect();
+                self.index = Some(m);
+            }
+            code
+        });
+        self.last = code;
+        code
+    }
+    pub fn push(&mut self, s: &str) {
+        let c = self.code(s);
+        self.codes.push(c);
+    }
+    /// Appends a code `code` returned earlier.
+    pub fn push_code(&mut self, code: u32) {
+        self.codes.push(code);
+    }
+    pub fn finish(self) -> Labels {
+        Labels {
+            names: self.names,
+            codes: self.codes,
+        }
+    }
 }
 
 impl Values {
@@ -22,10 +142,16 @@ impl Values {
             integer: false,
         }
     }
+    /// Categorical values from strings.
+    pub fn strs<S: AsRef<str>>(values: impl IntoIterator<Item = S>) -> Self {
+        Values::Str {
+            labels: Labels::from_strings(values),
+        }
+    }
     pub fn len(&self) -> usize {
         match self {
             Values::Num { values, .. } => values.len(),
-            Values::Str { values } => values.len(),
+            Values::Str { labels } => labels.len(),
         }
     }
     pub fn is_empty(&self) -> bool {
@@ -49,12 +175,7 @@ impl Values {
                 v.dedup();
                 v.len()
             }
-            Values::Str { values } => {
-                let mut v: Vec<&String> = values.iter().collect();
-                v.sort();
-                v.dedup();
-                v.len()
-            }
+            Values::Str { labels } => labels.counts().len(),
         }
     }
 }
@@ -104,31 +225,29 @@ pub fn joint_counts(reference: &Values, current: &Values) -> Counts {
                 current,
             }
         }
-        (Values::Str { values: r }, Values::Str { values: c }) => {
-            str_counts(&as_strs(r), &as_strs(c))
+        (Values::Str { labels: r }, Values::Str { labels: c }) => {
+            str_counts(&r.counts(), &c.counts())
         }
         _ => {
             // A number/string mix compares as strings.
-            let as_strings = |v: &Values| -> Vec<String> {
-                match v {
-                    Values::Str { values } => values.clone(),
-                    Values::Num { values, .. } => values.iter().map(|x| x.to_string()).collect(),
-                }
-            };
-            let (r, c) = (as_strings(reference), as_strings(current));
-            str_counts(&as_strs(&r), &as_strs(&c))
+            let (r, c) = (as_labels(reference), as_labels(current));
+            str_counts(&r.counts(), &c.counts())
         }
     }
 }
 
-fn as_strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
+/// The values as strings (numbers by their `Display` text, as a number/string mix compares).
+pub fn as_labels(v: &Values) -> std::borrow::Cow<'_, Labels> {
+    match v {
+        Values::Str { labels } => std::borrow::Cow::Borrowed(labels),
+        Values::Num { values, .. } => {
+            std::borrow::Cow::Owned(Labels::from_strings(values.iter().map(|x| x.to_string())))
+        }
+    }
 }
 
 /// Counts per distinct string, keys sorted.
-fn str_counts(r: &[&str], c: &[&str]) -> Counts {
-    let rm = count_strs(r);
-    let cm = count_strs(c);
+fn str_counts(rm: &[(&str, u64)], cm: &[(&str, u64)]) -> Counts {
     let mut keys: Vec<&str> = rm.iter().chain(cm.iter()).map(|(k, _)| *k).collect();
     keys.sort_unstable();
     keys.dedup();
@@ -144,42 +263,10 @@ fn str_counts(r: &[&str], c: &[&str]) -> Counts {
         }
     };
     Counts {
-        reference: index(&rm),
-        current: index(&cm),
+        reference: index(rm),
+        current: index(cm),
         keys: keys.into_iter().map(|k| Key::Str(k.to_string())).collect(),
     }
-}
-
-/// (value, count) per distinct string, in first-seen order. Categorical columns have few
-/// distinct values: a short list with the last hit remembered beats hashing every cell; past
-/// 64 distinct values a hash map takes over.
-fn count_strs<'a>(v: &[&'a str]) -> Vec<(&'a str, u64)> {
-    let mut out: Vec<(&'a str, u64)> = Vec::new();
-    let mut last = 0;
-    let mut i = 0;
-    while i < v.len() {
-        let s = v[i];
-        if last < out.len() && same_str(out[last].0, s) {
-            out[last].1 += 1;
-        } else if let Some(j) = out.iter().position(|(k, _)| same_str(k, s)) {
-            out[j].1 += 1;
-            last = j;
-        } else if out.len() < 64 {
-            out.push((s, 1));
-            last = out.len() - 1;
-        } else {
-            break;
-        }
-        i += 1;
-    }
-    if i < v.len() {
-        let mut m: HashMap<&'a str, u64> = out.iter().copied().collect();
-        for s in &v[i..] {
-            *m.entry(s).or_default() += 1;
-        }
-        out = m.into_iter().collect();
-    }
-    out
 }
 
 /// Sorted (value, count) pairs; -0.0 and 0.0 count as one value, as in pandas.

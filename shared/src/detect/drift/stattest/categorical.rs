@@ -162,17 +162,22 @@ pub fn tvd_test(reference: &Values, current: &Values) -> (f64, f64) {
                         .unwrap_or(0)
                 })
                 .collect(),
-            Values::Str { values } => values
-                .iter()
-                .map(|s| {
-                    c.keys
-                        .binary_search_by(|k| match k {
-                            Key::Str(t) => t.as_str().cmp(s.as_str()),
-                            Key::Num(_) => std::cmp::Ordering::Less,
-                        })
-                        .unwrap_or(0)
-                })
-                .collect(),
+            Values::Str { labels } => {
+                // Each label's key index once, then one lookup per value.
+                let key_of: Vec<usize> = labels
+                    .names()
+                    .iter()
+                    .map(|s| {
+                        c.keys
+                            .binary_search_by(|k| match k {
+                                Key::Str(t) => t.as_str().cmp(s.as_str()),
+                                Key::Num(_) => std::cmp::Ordering::Less,
+                            })
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                labels.codes().iter().map(|&k| key_of[k as usize]).collect()
+            }
         }
     };
     let mut combined = idx_of(reference);
