@@ -84,12 +84,6 @@ pub struct LabelsBuilder {
 }
 
 impl LabelsBuilder {
-    pub fn with_capacity(n: usize) -> Self {
-        Self {
-            codes: Vec::with_capacity(n),
-            ..Default::default()
-        }
-    }
     /// The code of `s`, adding it as a new label when unseen.
     pub fn code(&mut self, s: &str) -> u32 {
         if let Some(name) = self.names.get(self.last as usize) {
@@ -122,10 +116,6 @@ impl LabelsBuilder {
     pub fn push(&mut self, s: &str) {
         let c = self.code(s);
         self.codes.push(c);
-    }
-    /// Appends a code `code` returned earlier.
-    pub fn push_code(&mut self, code: u32) {
-        self.codes.push(code);
     }
     pub fn finish(self) -> Labels {
         Labels {
