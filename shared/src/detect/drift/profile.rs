@@ -107,7 +107,9 @@ impl ReferenceProfile {
                 (ColumnType::Categorical, _) => {
                     let empty = match r {
                         Values::Num { .. } => Values::num(Vec::new()),
-                        Values::Str { .. } => Values::strs(Vec::<String>::new()),
+                        Values::Str { .. } => Values::Str {
+                            labels: Labels::default(),
+                        },
                     };
                     let cnt = joint_counts(r, &empty);
                     p.counts = cnt.keys.into_iter().zip(cnt.reference).collect();
@@ -140,13 +142,8 @@ impl ReferenceProfile {
                 integer: false,
             }
         } else {
-            let names: Vec<(String, u64)> = col
-                .counts
-                .iter()
-                .map(|(k, n)| (k.to_string(), *n))
-                .collect();
             Values::Str {
-                labels: Labels::from_counts(names.iter().map(|(s, n)| (s.as_str(), *n))),
+                labels: Labels::from_counts(col.counts.iter().map(|(k, n)| (k.to_string(), *n))),
             }
         }
     }

@@ -11,14 +11,20 @@ use super::table::same_str;
 pub enum Values {
     /// Numbers. `integer` mirrors a pandas int64 dtype (numpy then floors Sturges bin width at 1).
     Num { values: Vec<f64>, integer: bool },
-    /// Strings (categorical), each distinct label stored once.
-    Str { labels: Labels },
+    /// Strings (categorical), each distinct label stored once. Serialised as the plain list
+    /// of strings (the format profiles have always stored), so a loaded profile cannot hold a
+    /// code that points past its labels.
+    Str {
+        #[serde(rename = "values")]
+        labels: Labels,
+    },
 }
 
 /// A column of strings as distinct labels plus one code per value: a million categorical
 /// cells with four labels are four strings and a million `u32`s, and counting them is one
 /// array increment per cell instead of a string comparison.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(into = "Vec<String>", from = "Vec<String>")]
 pub struct Labels {
     /// Distinct labels, in first-seen order.
     names: Vec<String>,
@@ -35,10 +41,10 @@ impl Labels {
         b.finish()
     }
     /// Each name repeated its count of times (a profile's categorical counts expanded).
-    pub fn from_counts<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Self {
+    pub fn from_counts<S: AsRef<str>>(counts: impl IntoIterator<Item = (S, u64)>) -> Self {
         let mut b = LabelsBuilder::default();
         for (name, n) in counts {
-            let code = b.code(name);
+            let code = b.code(name.as_ref());
             b.codes.extend(std::iter::repeat_n(code, n as usize));
         }
         b.finish()
@@ -70,6 +76,18 @@ impl Labels {
             .filter(|(_, k)| *k > 0)
             .map(|(s, k)| (s.as_str(), k))
             .collect()
+    }
+}
+
+impl From<Vec<String>> for Labels {
+    fn from(values: Vec<String>) -> Self {
+        Labels::from_strings(values)
+    }
+}
+
+impl From<Labels> for Vec<String> {
+    fn from(labels: Labels) -> Self {
+        labels.iter().map(str::to_string).collect()
     }
 }
 
@@ -271,4 +289,24 @@ fn count_num(v: &[f64]) -> Vec<(f64, u64)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_serialise_as_the_plain_list_and_load_back() {
+        let v = Values::strs(["b", "a", "b"]);
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "str", "values": ["b", "a", "b"]})
+        );
+        let back: Values = serde_json::from_value(json).unwrap();
+        assert_eq!(back, v);
+        // Codes are never read from input, so none can point past the labels.
+        let forged = serde_json::json!({"kind": "str", "values": {"names": [], "codes": [7]}});
+        assert!(serde_json::from_value::<Values>(forged).is_err());
+    }
 }
