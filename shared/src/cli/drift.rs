@@ -5,11 +5,14 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 
+use crate::detect::drift::columnar::{read_columnar, ColumnarTable};
 use crate::detect::drift::concept::ConceptDetector;
 use crate::detect::drift::dataset::{column_drift, summarise, DatasetDrift, DriftOptions};
 use crate::detect::drift::embedding::{self, EmbeddingMethod};
 use crate::detect::drift::numbers::{for_each_line, parse_f64};
-use crate::detect::drift::table::{pair_columns, parse_csv_owned, Table};
+use crate::detect::drift::table::{
+    pair_columns, pair_sources, parse_csv_owned, ColumnSource, Paired, Table,
+};
 use crate::detect::drift::{ColumnType, DriftError, StatTest};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -163,6 +166,51 @@ fn read_table(path: &Path) -> anyhow::Result<Table> {
     )?)
 }
 
+/// Both input files: read the fast way when they allow it (see `columnar`), else as tables.
+enum Inputs {
+    Fast(ColumnarTable, ColumnarTable),
+    Tables(Table, Table),
+}
+
+impl Inputs {
+    fn read(reference: &Path, current: &Path) -> anyhow::Result<Self> {
+        let fast = |p: &Path| {
+            let f = std::fs::File::open(p).ok()?;
+            read_columnar(&p.display().to_string(), f)
+        };
+        if let (Some(r), Some(c)) = (fast(reference), fast(current)) {
+            return Ok(Inputs::Fast(r, c));
+        }
+        Ok(Inputs::Tables(read_table(reference)?, read_table(current)?))
+    }
+
+    fn current(&self) -> (&str, &[String]) {
+        match self {
+            Inputs::Fast(_, c) => (c.file(), c.names()),
+            Inputs::Tables(_, c) => (&c.file, &c.names),
+        }
+    }
+
+    fn pair(
+        self,
+        (reference, current): (&Path, &Path),
+        types: &BTreeMap<String, ColumnType>,
+        only: Option<&[String]>,
+    ) -> anyhow::Result<Paired> {
+        let (rt, ct) = match self {
+            Inputs::Fast(mut r, mut c) => {
+                if let Some(paired) = pair_sources(&mut r, &mut c, types, only)? {
+                    return Ok(paired);
+                }
+                drop((r, c));
+                (read_table(reference)?, read_table(current)?)
+            }
+            Inputs::Tables(r, c) => (r, c),
+        };
+        Ok(pair_columns(&rt, &ct, types, only)?)
+    }
+}
+
 fn kv(s: &str) -> Option<(&str, &str)> {
     s.split_once('=')
 }
@@ -182,8 +230,7 @@ fn run_drift(
 ) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
     let c0 = cpu_seconds();
-    let rt = read_table(reference)?;
-    let ct = read_table(current)?;
+    let inputs = Inputs::read(reference, current)?;
     let mut types = BTreeMap::new();
     for s in column_type {
         let (c, t) =
@@ -240,13 +287,13 @@ fn run_drift(
         .keys()
         .chain(opts.per_column_threshold.keys())
     {
-        if ct.column(c).is_none() {
-            return Err(DriftError::UnknownColumn(format!("{c}' in '{}", ct.file)).into());
+        let (file, names) = inputs.current();
+        if !names.contains(c) {
+            return Err(DriftError::UnknownColumn(format!("{c}' in '{file}")).into());
         }
     }
     let only = (!only.is_empty()).then_some(only);
-    let (cols, skipped) = pair_columns(&rt, &ct, &types, only)?;
-    drop((rt, ct));
+    let (cols, skipped) = inputs.pair((reference, current), &types, only)?;
     let t1 = std::time::Instant::now();
     let c1 = cpu_seconds();
     let mut results = Vec::with_capacity(cols.len());

@@ -10,6 +10,7 @@
 pub mod binning;
 pub mod capture;
 pub mod check;
+pub mod columnar;
 pub mod concept;
 pub mod dataset;
 pub mod embedding;

@@ -37,23 +37,35 @@ impl Table {
             }
         }
         let (a, b) = self.ranges[col][row];
-        let t = &self.text[a as usize..b as usize];
-        // Trimming is a no-op when both ends are visible ASCII (the usual case).
-        let plain = matches!(
-            (t.as_bytes().first(), t.as_bytes().last()),
-            (Some(x), Some(y)) if x.is_ascii_graphic() && y.is_ascii_graphic()
-        );
-        let t = if plain { t } else { t.trim() };
-        if t.is_empty() {
-            None
-        } else {
-            Some(t)
-        }
+        trim_cell(&self.text[a as usize..b as usize])
     }
     /// All cells of a column.
     pub fn column_cells(&self, col: usize) -> Vec<Option<&str>> {
         (0..self.rows()).map(|r| self.cell(col, r)).collect()
     }
+}
+
+/// A cell as the tests see it: trimmed, `None` when empty (missing).
+pub(super) fn trim_cell(t: &str) -> Option<&str> {
+    // Trimming is a no-op when both ends are visible ASCII (the usual case).
+    let plain = matches!(
+        (t.as_bytes().first(), t.as_bytes().last()),
+        (Some(x), Some(y)) if x.is_ascii_graphic() && y.is_ascii_graphic()
+    );
+    let t = if plain { t } else { t.trim() };
+    if t.is_empty() {
+        None
+    } else {
+        Some(t)
+    }
+}
+
+/// Column names of a header line, trimmed.
+pub(super) fn header_names(line: &str) -> Vec<String> {
+    split_record(line)
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .collect()
 }
 
 fn split_record(line: &str) -> Vec<String> {
@@ -102,10 +114,7 @@ pub fn parse_csv_owned(file: &str, text: String) -> Result<Table, DriftError> {
             message: "empty file (no header row)".into(),
         });
     };
-    let names: Vec<String> = split_record(header)
-        .into_iter()
-        .map(|s| s.trim().to_string())
-        .collect();
+    let names = header_names(header);
     let ncol = names.len();
     // (not vec![..; ncol]: cloning an empty vector drops its capacity)
     let mut ranges: Vec<Vec<(u32, u32)>> =
@@ -189,11 +198,11 @@ fn looks_int(s: &str) -> bool {
     !d.is_empty() && d.iter().all(u8::is_ascii_digit)
 }
 
-fn is_int(s: &str) -> bool {
+pub(super) fn is_int(s: &str) -> bool {
     looks_int(s) && s.parse::<i64>().is_ok()
 }
 
-fn is_nan_word(s: &str) -> bool {
+pub(super) fn is_nan_word(s: &str) -> bool {
     [
         "nan",
         "-nan",
@@ -352,6 +361,41 @@ fn column_values_of(
     }
 }
 
+/// What pairing needs from a parsed file: the slow-but-general [`Table`] and the CLI's
+/// streaming [`super::columnar::ColumnarTable`] both provide it, so both pair by the same code.
+pub trait ColumnSource {
+    fn file(&self) -> &str;
+    fn names(&self) -> &[String];
+    /// Evidently's inferred type of a column (`None` = text, not testable).
+    fn inferred_type(&self, col: usize) -> Option<ColumnType>;
+    /// The column's values for a type. `Ok(None)`: this source cannot give them (the caller
+    /// falls back to a [`Table`]); errors are the user's (a non-number in a numerical column).
+    fn values(&mut self, col: usize, ctype: ColumnType) -> Result<Option<Values>, DriftError>;
+    /// The column's values as strings (a categorical column numeric in one file only).
+    fn strings(&mut self, col: usize) -> Option<Values>;
+    fn column(&self, name: &str) -> Option<usize> {
+        self.names().iter().position(|n| n == name)
+    }
+}
+
+impl ColumnSource for &Table {
+    fn file(&self) -> &str {
+        &self.file
+    }
+    fn names(&self) -> &[String] {
+        &self.names
+    }
+    fn inferred_type(&self, col: usize) -> Option<ColumnType> {
+        infer_type(&self.column_cells(col))
+    }
+    fn values(&mut self, col: usize, ctype: ColumnType) -> Result<Option<Values>, DriftError> {
+        column_values(self, col, ctype).map(Some)
+    }
+    fn strings(&mut self, col: usize) -> Option<Values> {
+        Some(Values::strs(self.column_cells(col).into_iter().flatten()))
+    }
+}
+
 /// Pair the columns of two tables: given types win, others are inferred from the current data
 /// (as Evidently's data definition). Text columns are skipped with a reason.
 pub fn pair_columns(
@@ -359,32 +403,46 @@ pub fn pair_columns(
     current: &Table,
     types: &BTreeMap<String, ColumnType>,
     only: Option<&[String]>,
-) -> Result<(Vec<ColumnInput>, Vec<SkippedColumn>), DriftError> {
+) -> Result<Paired, DriftError> {
+    pair_sources(&mut &*reference, &mut &*current, types, only)?.ok_or_else(|| {
+        DriftError::InvalidInput("internal error: a parsed table could not give a column".into())
+    })
+}
+
+/// Columns ready for testing, and the columns skipped with why.
+pub type Paired = (Vec<ColumnInput>, Vec<SkippedColumn>);
+
+/// Pairs two column sources; `Ok(None)` when one of them cannot give a column it holds.
+pub fn pair_sources<S: ColumnSource>(
+    reference: &mut S,
+    current: &mut S,
+    types: &BTreeMap<String, ColumnType>,
+    only: Option<&[String]>,
+) -> Result<Option<Paired>, DriftError> {
     for name in types.keys() {
         if reference.column(name).is_none() {
             return Err(DriftError::UnknownColumn(format!(
                 "{name}' in '{}",
-                reference.file
+                reference.file()
             )));
         }
     }
     let names: Vec<String> = match only {
         Some(o) => o.to_vec(),
-        None => current.names.clone(),
+        None => current.names().to_vec(),
     };
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for name in names {
         let ci = current
             .column(&name)
-            .ok_or_else(|| DriftError::UnknownColumn(format!("{name}' in '{}", current.file)))?;
-        let ri = reference
-            .column(&name)
-            .ok_or_else(|| DriftError::UnknownColumn(format!("{name}' in '{}", reference.file)))?;
-        let current_cells = current.column_cells(ci);
+            .ok_or_else(|| DriftError::UnknownColumn(format!("{name}' in '{}", current.file())))?;
+        let ri = reference.column(&name).ok_or_else(|| {
+            DriftError::UnknownColumn(format!("{name}' in '{}", reference.file()))
+        })?;
         let ctype = match types.get(&name) {
             Some(t) => *t,
-            None => match infer_type(&current_cells) {
+            None => match current.inferred_type(ci) {
                 Some(t) => t,
                 None => {
                     skipped.push(SkippedColumn {
@@ -395,14 +453,18 @@ pub fn pair_columns(
                 }
             },
         };
-        let mut r = column_values(reference, ri, ctype)?;
-        let mut c = column_values_of(current, ci, &current_cells, ctype)?;
-        drop(current_cells);
+        let Some(mut r) = reference.values(ri, ctype)? else {
+            return Ok(None);
+        };
+        let Some(mut c) = current.values(ci, ctype)? else {
+            return Ok(None);
+        };
         // A categorical column numeric in one file and not the other compares as strings.
         if ctype == ColumnType::Categorical && (r.as_num().is_some() != c.as_num().is_some()) {
-            let strs = |t: &Table, i: usize| Values::strs(t.column_cells(i).into_iter().flatten());
-            r = strs(reference, ri);
-            c = strs(current, ci);
+            let (Some(rs), Some(cs)) = (reference.strings(ri), current.strings(ci)) else {
+                return Ok(None);
+            };
+            (r, c) = (rs, cs);
         }
         out.push(ColumnInput {
             name,
@@ -411,5 +473,5 @@ pub fn pair_columns(
             current: c,
         });
     }
-    Ok((out, skipped))
+    Ok(Some((out, skipped)))
 }

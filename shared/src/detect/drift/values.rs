@@ -135,6 +135,17 @@ impl LabelsBuilder {
         let c = self.code(s);
         self.codes.push(c);
     }
+    /// Values pushed so far.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+    /// Distinct labels so far.
+    pub fn distinct(&self) -> usize {
+        self.names.len()
+    }
     pub fn finish(self) -> Labels {
         Labels {
             names: self.names,

@@ -1,13 +1,23 @@
 //! Distances between empirical CDFs: normed Wasserstein and energy distance (scipy's
 //! `_cdf_distance` with p = 1 and p = 2).
-use crate::detect::drift::special::{np_std, sort_f64};
+use crate::detect::drift::special::{np_std, sort_f64_with};
 
 /// ∫ |U - V|^p over the merged support, for p in {1, 2} (no final root).
 fn cdf_distance_pow(u: &[f64], v: &[f64], p: u8) -> f64 {
+    if let Some(d) = super::decimal_cdf::decimal_cdf_distance_pow(u, v, p) {
+        return d;
+    }
+    sorted_cdf_distance_pow(u, v, p)
+}
+
+/// scipy's way: sort both samples and walk the merge.
+pub(super) fn sorted_cdf_distance_pow(u: &[f64], v: &[f64], p: u8) -> f64 {
     let mut us = u.to_vec();
     let mut vs = v.to_vec();
-    sort_f64(&mut us);
-    sort_f64(&mut vs);
+    let mut scratch = Vec::new();
+    sort_f64_with(&mut us, &mut scratch);
+    sort_f64_with(&mut vs, &mut scratch);
+    drop(scratch);
     // Walk the merged support (the sorted concatenation) without materialising it: at each
     // point x_k the CDFs count values <= x_k, times the gap to the next point.
     let (nu, nv) = (us.len() as f64, vs.len() as f64);

@@ -2,6 +2,7 @@
 //! types, drift direction, and the computation, family by family.
 mod binned;
 mod categorical;
+mod decimal_cdf;
 mod distance;
 mod es;
 pub mod ks;
@@ -329,7 +330,8 @@ fn sorted_pair(
 ) -> Result<(Vec<f64>, Vec<f64>), DriftError> {
     let mut a = need_num(test, reference)?.to_vec();
     let mut b = need_num(test, current)?.to_vec();
-    super::special::sort_f64(&mut a);
-    super::special::sort_f64(&mut b);
+    let mut scratch = Vec::new();
+    super::special::sort_f64_with(&mut a, &mut scratch);
+    super::special::sort_f64_with(&mut b, &mut scratch);
     Ok((a, b))
 }
