@@ -11,7 +11,7 @@ use crate::detect::drift::dataset::{column_drift, summarise, DatasetDrift, Drift
 use crate::detect::drift::embedding::{self, EmbeddingMethod};
 use crate::detect::drift::numbers::{for_each_line, parse_f64};
 use crate::detect::drift::table::{
-    pair_columns, pair_sources, parse_csv_owned, ColumnSource, Paired, Table,
+    pair_columns, pair_sources, parse_csv_owned, trim_cell, ColumnSource, Paired, Table,
 };
 use crate::detect::drift::{ColumnType, DriftError, StatTest};
 
@@ -377,15 +377,9 @@ fn read_values(input: &str) -> anyhow::Result<Vec<f64>> {
         .map_or(0, |m| m.len() as usize);
     let mut out = Vec::with_capacity(size / 16);
     let parse_line = |i: usize, line: &str| -> Result<(), ValuesError> {
-        // Trimming is a no-op when both ends are visible ASCII (the usual case).
-        let plain = matches!(
-            (line.as_bytes().first(), line.as_bytes().last()),
-            (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic()
-        );
-        let t = if plain { line } else { line.trim() };
-        if t.is_empty() {
+        let Some(t) = trim_cell(line) else {
             return Ok(());
-        }
+        };
         let bad = |message: String| DriftError::Parse {
             file: name.to_string(),
             row: i,

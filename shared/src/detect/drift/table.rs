@@ -46,7 +46,7 @@ impl Table {
 }
 
 /// A cell as the tests see it: trimmed, `None` when empty (missing).
-pub(super) fn trim_cell(t: &str) -> Option<&str> {
+pub(crate) fn trim_cell(t: &str) -> Option<&str> {
     // Trimming is a no-op when both ends are visible ASCII (the usual case).
     let plain = matches!(
         (t.as_bytes().first(), t.as_bytes().last()),
