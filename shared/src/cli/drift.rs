@@ -9,7 +9,7 @@ use crate::detect::drift::columnar::{read_columnar, ColumnarTable};
 use crate::detect::drift::concept::ConceptDetector;
 use crate::detect::drift::dataset::{column_drift, summarise, DatasetDrift, DriftOptions};
 use crate::detect::drift::embedding::{self, EmbeddingMethod};
-use crate::detect::drift::numbers::{for_each_line, parse_f64};
+use crate::detect::drift::numbers::{parse_f64, read_number_lines};
 use crate::detect::drift::table::{
     pair_columns, pair_sources, parse_csv_owned, trim_cell, ColumnSource, Paired, Table,
 };
@@ -376,9 +376,9 @@ fn read_values(input: &str) -> anyhow::Result<Vec<f64>> {
         .and_then(|f| f.metadata().ok())
         .map_or(0, |m| m.len() as usize);
     let mut out = Vec::with_capacity(size / 16);
-    let parse_line = |i: usize, line: &str| -> Result<(), ValuesError> {
+    let parse_line = |i: usize, line: &str| -> Result<Option<f64>, ValuesError> {
         let Some(t) = trim_cell(line) else {
-            return Ok(());
+            return Ok(None);
         };
         let bad = |message: String| DriftError::Parse {
             file: name.to_string(),
@@ -390,12 +390,11 @@ fn read_values(input: &str) -> anyhow::Result<Vec<f64>> {
         if !x.is_finite() {
             return Err(bad(format!("'{t}' is not a finite number")).into());
         }
-        out.push(x);
-        Ok(())
+        Ok(Some(x))
     };
     let res = match file {
-        Some(f) => for_each_line(f, parse_line),
-        None => for_each_line(std::io::stdin().lock(), parse_line),
+        Some(f) => read_number_lines(f, &mut out, parse_line),
+        None => read_number_lines(std::io::stdin().lock(), &mut out, parse_line),
     };
     match res {
         Ok(()) => {}

@@ -96,12 +96,85 @@ pub fn plain_decimal(s: &str) -> Option<f64> {
 /// endings; a last line without a newline counts), as `str::lines` would number them.
 /// Stops at the first error `f` returns. Invalid UTF-8 is an `InvalidData` error.
 pub fn for_each_line<R: Read, E: From<std::io::Error>>(
-    mut reader: R,
+    reader: R,
     mut f: impl FnMut(usize, &str) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut lineno = 0;
+    for_each_chunk(reader, |chunk| {
+        let mut rest = utf8(chunk)?;
+        while !rest.is_empty() {
+            let (line, next) = split_line(rest);
+            lineno += 1;
+            f(lineno, line)?;
+            rest = next;
+        }
+        Ok(())
+    })
+}
+
+/// The values of a file of one number per line, as [`for_each_line`] would read them with
+/// `general` for every line: a line that is one number as `fast-float2` reads it and ends in
+/// `\n` is converted in place — no line search, UTF-8 check or call per line — and every
+/// other line (blank, spaced, `\r\n`-ended, not a number, not finite) goes to
+/// `general(line_number, line)`, which returns its value, `None` to skip it, or an error.
+pub fn read_number_lines<R: Read, E: From<std::io::Error>>(
+    reader: R,
+    out: &mut Vec<f64>,
+    mut general: impl FnMut(usize, &str) -> Result<Option<f64>, E>,
+) -> Result<(), E> {
+    let mut lineno = 0;
+    for_each_chunk(reader, |chunk| {
+        let mut pos = 0;
+        while pos < chunk.len() {
+            lineno += 1;
+            let rest = &chunk[pos..];
+            if let Ok((x, n)) = fast_float2::parse_partial::<f64, _>(rest) {
+                if n > 0 && rest.get(n) == Some(&b'\n') && x.is_finite() {
+                    out.push(x);
+                    pos += n + 1;
+                    continue;
+                }
+            }
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            let (line, _) = split_line(utf8(&rest[..end])?);
+            if let Some(x) = general(lineno, line)? {
+                out.push(x);
+            }
+            pos += end;
+        }
+        Ok(())
+    })
+}
+
+fn utf8(b: &[u8]) -> Result<&str, std::io::Error> {
+    std::str::from_utf8(b).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
+/// The first line of `text` and what follows it. As `str::lines`: "\r\n" ends a line, a lone
+/// "\r" at the very end stays.
+fn split_line(text: &str) -> (&str, &str) {
+    match memchr::memchr(b'\n', text.as_bytes()) {
+        Some(i) => {
+            let l = &text[..i];
+            (l.strip_suffix('\r').unwrap_or(l), &text[i + 1..])
+        }
+        None => (text, ""),
+    }
+}
+
+/// Calls `f` with `reader`'s bytes in pieces that end at a line end (or at the end of the
+/// input), through one reusable buffer grown only for a line longer than it.
+fn for_each_chunk<R: Read, E: From<std::io::Error>>(
+    mut reader: R,
+    mut f: impl FnMut(&[u8]) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut buf = vec![0u8; 1 << 20];
     let mut filled = 0; // bytes in buf: a partial line carried over, then new data
-    let mut lineno = 0;
     loop {
         if filled == buf.len() {
             // One line longer than the buffer: grow it.
@@ -114,8 +187,8 @@ pub fn for_each_line<R: Read, E: From<std::io::Error>>(
         };
         let end_of_input = got == 0;
         filled += got;
-        // Complete lines only, unless the input has ended.
-        // Complete lines only (the newest newline is in the new data or there is none yet).
+        // Complete lines only (the newest newline is in the new data or there is none yet),
+        // unless the input has ended.
         let complete = if end_of_input {
             filled
         } else {
@@ -124,26 +197,7 @@ pub fn for_each_line<R: Read, E: From<std::io::Error>>(
                 None => continue,
             }
         };
-        let text = std::str::from_utf8(&buf[..complete]).map_err(|_| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "stream did not contain valid UTF-8",
-            )
-        })?;
-        let mut rest = text;
-        while !rest.is_empty() {
-            // As `str::lines`: "\r\n" ends a line, a lone "\r" at the very end stays.
-            let (line, next) = match memchr::memchr(b'\n', rest.as_bytes()) {
-                Some(i) => {
-                    let l = &rest[..i];
-                    (l.strip_suffix('\r').unwrap_or(l), &rest[i + 1..])
-                }
-                None => (rest, ""),
-            };
-            lineno += 1;
-            f(lineno, line)?;
-            rest = next;
-        }
+        f(&buf[..complete])?;
         buf.copy_within(complete..filled, 0);
         filled -= complete;
         if end_of_input {
@@ -404,5 +458,83 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, vec![(1, 3), (2, 3 << 20), (3, 2)]);
+    }
+
+    /// What reading a file of values by [`for_each_line`] gives: the values, or the number of
+    /// the line the general reader refused.
+    fn by_lines(text: &[u8]) -> Result<Vec<u64>, String> {
+        let mut out = Vec::new();
+        for_each_line(text, |i, l| {
+            if let Some(x) = general(i, l)? {
+                out.push(x.to_bits());
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    fn general(i: usize, l: &str) -> Result<Option<f64>, std::io::Error> {
+        let t = l.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        match parse_f64(t).filter(|x| x.is_finite()) {
+            Some(x) => Ok(Some(x)),
+            None => Err(std::io::Error::other(format!("line {i}: {t}"))),
+        }
+    }
+
+    #[test]
+    fn number_lines_read_as_line_by_line() {
+        use rand::{Rng, SeedableRng};
+        let pool = [
+            "1.5",
+            "-0.13853818133658948",
+            "1e5",
+            "-2.5E-3",
+            "0",
+            "-0.0",
+            "+3",
+            ".5",
+            "7.",
+            "",
+            " ",
+            " 2.5",
+            "2.5 ",
+            "\t7",
+            "inf",
+            "nan",
+            "x",
+            "1.5x",
+            "1,5",
+            "1e400",
+            "é",
+        ];
+        let ends = ["\n", "\n", "\n", "\r\n", "\n\n"];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        for case in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..rng.gen_range(0..12) {
+                // mostly numbers, so that many files read through to the end
+                let cell = if rng.gen_bool(0.9) {
+                    pool[rng.gen_range(0..5)]
+                } else {
+                    pool[rng.gen_range(0..pool.len())]
+                };
+                text.push_str(cell);
+                text.push_str(ends[rng.gen_range(0..ends.len())]);
+            }
+            if rng.gen_bool(0.3) {
+                text.pop(); // no final newline (or a lone '\r' left)
+            }
+            let mut out = Vec::new();
+            let fused = read_number_lines(text.as_bytes(), &mut out, general)
+                .map(|()| out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+                .map_err(|e| e.to_string());
+            assert_eq!(fused, by_lines(text.as_bytes()), "case {case}: {text:?}");
+        }
+        let mut out = Vec::new();
+        assert!(read_number_lines(&b"1\n\xff\n"[..], &mut out, general).is_err());
     }
 }
