@@ -150,3 +150,34 @@ fn concept_reads_crlf_and_blank_lines_alike_and_names_a_bad_line() {
         stderr(&o)
     );
 }
+
+#[test]
+fn concept_state_resumes_across_runs_and_bad_input_leaves_it_alone() {
+    let d = dir("state");
+    let values: Vec<String> = (0..4000)
+        .map(|i| format!("{}", if i < 2500 { 0.2 } else { 0.8 } + (i % 5) as f64 * 0.01))
+        .collect();
+    let whole = write(&d, "whole.txt", &values.join("\n"));
+    let first = write(&d, "first.txt", &values[..2000].join("\n"));
+    let second = write(&d, "second.txt", &values[2000..].join("\n"));
+    let state = d.join("adwin.json").display().to_string();
+    let run = |input: &str, state: Option<&str>| {
+        let mut args = vec!["concept", "--detector", "adwin", "--input", input];
+        if let Some(s) = state {
+            args.extend(["--state", s]);
+        }
+        aiir(&args)
+    };
+    let all = run(&whole, None);
+    assert!(all.status.success(), "{}", stderr(&all));
+    let _ = std::fs::remove_file(&state);
+    assert!(run(&first, Some(&state)).status.success());
+    let saved = std::fs::read(&state).expect("state written");
+    let bad = write(&d, "bad.txt", "0.5\nNaN\n");
+    assert_eq!(run(&bad, Some(&state)).status.code(), Some(2));
+    assert_eq!(std::fs::read(&state).expect("state"), saved, "bad input changed the state");
+    let rest = run(&second, Some(&state));
+    assert!(rest.status.success(), "{}", stderr(&rest));
+    // Detections carry global indices: the second half's are the whole run's.
+    assert_eq!(rest.stdout, all.stdout);
+}

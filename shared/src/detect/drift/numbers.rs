@@ -113,17 +113,20 @@ pub fn for_each_line<R: Read, E: From<std::io::Error>>(
 }
 
 /// The values of a file of one number per line, as [`for_each_line`] would read them with
-/// `general` for every line: a line that is one number as `fast-float2` reads it and ends in
-/// `\n` is converted in place — no line search, UTF-8 check or call per line — and every
-/// other line (blank, spaced, `\r\n`-ended, not a number, not finite) goes to
+/// `general` for every line, handed to `consume` a read buffer's worth at a time; returns how
+/// many there were. A line that is one number as `fast-float2` reads it and ends in `\n` is
+/// converted in place — no line search, UTF-8 check or call per line — and every other line
+/// (blank, spaced, `\r\n`-ended, not a number, not finite) goes to
 /// `general(line_number, line)`, which returns its value, `None` to skip it, or an error.
 pub fn read_number_lines<R: Read, E: From<std::io::Error>>(
     reader: R,
-    out: &mut Vec<f64>,
     mut general: impl FnMut(usize, &str) -> Result<Option<f64>, E>,
-) -> Result<(), E> {
+    mut consume: impl FnMut(&[f64]),
+) -> Result<usize, E> {
     let mut lineno = 0;
-    for_each_chunk(reader, |chunk| {
+    let mut count = 0;
+    let mut out = Vec::new();
+    for_each_chunk(reader, |chunk| -> Result<(), E> {
         let mut pos = 0;
         while pos < chunk.len() {
             lineno += 1;
@@ -142,8 +145,12 @@ pub fn read_number_lines<R: Read, E: From<std::io::Error>>(
             }
             pos += end;
         }
+        count += out.len();
+        consume(&out);
+        out.clear();
         Ok(())
-    })
+    })?;
+    Ok(count)
 }
 
 fn utf8(b: &[u8]) -> Result<&str, std::io::Error> {
@@ -529,12 +536,19 @@ mod tests {
                 text.pop(); // no final newline (or a lone '\r' left)
             }
             let mut out = Vec::new();
-            let fused = read_number_lines(text.as_bytes(), &mut out, general)
-                .map(|()| out.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
-                .map_err(|e| e.to_string());
-            assert_eq!(fused, by_lines(text.as_bytes()), "case {case}: {text:?}");
+            let fused = read_number_lines(text.as_bytes(), general, |v| {
+                out.extend(v.iter().map(|x| x.to_bits()))
+            })
+            .map_err(|e| e.to_string());
+            if let Ok(n) = fused {
+                assert_eq!(n, out.len(), "case {case}: the count");
+            }
+            assert_eq!(
+                fused.map(|_| out),
+                by_lines(text.as_bytes()),
+                "case {case}: {text:?}"
+            );
         }
-        let mut out = Vec::new();
-        assert!(read_number_lines(&b"1\n\xff\n"[..], &mut out, general).is_err());
+        assert!(read_number_lines(&b"1\n\xff\n"[..], general, |_| ()).is_err());
     }
 }
