@@ -155,7 +155,12 @@ fn concept_reads_crlf_and_blank_lines_alike_and_names_a_bad_line() {
 fn concept_state_resumes_across_runs_and_bad_input_leaves_it_alone() {
     let d = dir("state");
     let values: Vec<String> = (0..4000)
-        .map(|i| format!("{}", if i < 2500 { 0.2 } else { 0.8 } + (i % 5) as f64 * 0.01))
+        .map(|i| {
+            format!(
+                "{}",
+                if i < 2500 { 0.2 } else { 0.8 } + (i % 5) as f64 * 0.01
+            )
+        })
         .collect();
     let whole = write(&d, "whole.txt", &values.join("\n"));
     let first = write(&d, "first.txt", &values[..2000].join("\n"));
@@ -175,7 +180,11 @@ fn concept_state_resumes_across_runs_and_bad_input_leaves_it_alone() {
     let saved = std::fs::read(&state).expect("state written");
     let bad = write(&d, "bad.txt", "0.5\nNaN\n");
     assert_eq!(run(&bad, Some(&state)).status.code(), Some(2));
-    assert_eq!(std::fs::read(&state).expect("state"), saved, "bad input changed the state");
+    assert_eq!(
+        std::fs::read(&state).expect("state"),
+        saved,
+        "bad input changed the state"
+    );
     let rest = run(&second, Some(&state));
     assert!(rest.status.success(), "{}", stderr(&rest));
     // Detections carry global indices: the second half's are the whole run's.
