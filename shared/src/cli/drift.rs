@@ -52,7 +52,7 @@ pub enum DriftCommand {
         mmd_seed: u32,
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
-        /// Print parse and compute times to stderr (for benchmarks).
+        /// Print parse and compute times and peak memory to stderr (for benchmarks).
         #[arg(long)]
         timings: bool,
     },
@@ -70,7 +70,7 @@ pub enum DriftCommand {
         /// Load detector state from this JSON file (if it exists) and save it back afterwards.
         #[arg(long)]
         state: Option<PathBuf>,
-        /// Print parse and compute times to stderr (for benchmarks).
+        /// Print parse and compute times and peak memory to stderr (for benchmarks).
         #[arg(long)]
         timings: bool,
     },
@@ -168,6 +168,18 @@ fn process_cpu_seconds() -> f64 {
 #[cfg(not(target_os = "linux"))]
 fn process_cpu_seconds() -> f64 {
     0.0 // (timings are a benchmark aid; the benchmark runs on Linux)
+}
+
+/// Peak resident memory of this process (VmHWM, which `exec` resets — unlike a parent's
+/// `wait4` figure, which keeps the forking process's own), 0 where unknown.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
@@ -324,11 +336,12 @@ fn run_drift(
     let report = summarise(results, opts.drift_share(), skipped);
     if timings {
         eprintln!(
-            "timings: parse_s={:.6} compute_s={:.6} cpu_parse_s={:.2} cpu_compute_s={:.2}",
+            "timings: parse_s={:.6} compute_s={:.6} cpu_parse_s={:.2} cpu_compute_s={:.2} peak_rss_mib={:.1}",
             (t1 - t0).as_secs_f64(),
             t1.elapsed().as_secs_f64(),
             c1 - c0,
-            cpu_seconds() - c1
+            cpu_seconds() - c1,
+            peak_rss_mib()
         );
     }
     match format {
@@ -496,11 +509,12 @@ fn run_concept(
     })?;
     if timings {
         eprintln!(
-            "timings: parse_s={:.6} compute_s={:.6} cpu_parse_s={:.2} cpu_compute_s={:.2}",
+            "timings: parse_s={:.6} compute_s={:.6} cpu_parse_s={:.2} cpu_compute_s={:.2} peak_rss_mib={:.1}",
             t0.elapsed().as_secs_f64() - compute_s,
             compute_s,
             cpu_seconds() - c0 - cpu_compute_s,
-            cpu_compute_s
+            cpu_compute_s,
+            peak_rss_mib()
         );
     }
     st.seen = seen;
