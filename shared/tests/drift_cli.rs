@@ -121,17 +121,20 @@ fn bad_tables_exit_2_with_file_row_and_column() {
     assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
 }
 
+/// `n` values around `levels.0`, then around `levels.1` from index `at` on.
+fn stream(n: usize, at: usize, levels: (f64, f64)) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let level = if i < at { levels.0 } else { levels.1 };
+            format!("{}", level + (i % 7) as f64 * 0.01)
+        })
+        .collect()
+}
+
 #[test]
 fn concept_reads_crlf_and_blank_lines_alike_and_names_a_bad_line() {
     let d = dir("concept");
-    let values: Vec<String> = (0..3000)
-        .map(|i| {
-            format!(
-                "{}",
-                if i < 1500 { 0.1 } else { 0.9 } + (i % 7) as f64 * 0.01
-            )
-        })
-        .collect();
+    let values = stream(3000, 1500, (0.1, 0.9));
     let lf = write(&d, "lf.txt", &(values.join("\n") + "\n"));
     let crlf = write(&d, "crlf.txt", &(values.join("\r\n\r\n") + "\r\n"));
     let run = |p: &str| aiir(&["concept", "--detector", "adwin", "--input", p]);
@@ -154,14 +157,7 @@ fn concept_reads_crlf_and_blank_lines_alike_and_names_a_bad_line() {
 #[test]
 fn concept_state_resumes_across_runs_and_bad_input_leaves_it_alone() {
     let d = dir("state");
-    let values: Vec<String> = (0..4000)
-        .map(|i| {
-            format!(
-                "{}",
-                if i < 2500 { 0.2 } else { 0.8 } + (i % 5) as f64 * 0.01
-            )
-        })
-        .collect();
+    let values = stream(4000, 2500, (0.2, 0.8));
     let whole = write(&d, "whole.txt", &values.join("\n"));
     let first = write(&d, "first.txt", &values[..2000].join("\n"));
     let second = write(&d, "second.txt", &values[2000..].join("\n"));
