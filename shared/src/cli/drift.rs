@@ -142,16 +142,11 @@ pub fn run(cmd: DriftCommand) -> anyhow::Result<i32> {
     }
 }
 
-/// This process's CPU seconds (user + system) from /proc, for `--timings` (wall time on a
-/// shared machine measures the neighbours too). 0 where /proc is unavailable.
-fn cpu_seconds() -> f64 {
-    process_cpu_seconds()
-}
-
-/// CPU time of this process to the nanosecond (the concept reader times each batch it hands
-/// to the detector, far shorter than /proc's 10 ms ticks).
+/// This process's CPU seconds (user + system), for `--timings` (wall time on a shared machine
+/// measures the neighbours too), to the nanosecond: the concept command times each batch it
+/// hands to the detector, far shorter than /proc's 10 ms ticks.
 #[cfg(target_os = "linux")]
-fn process_cpu_seconds() -> f64 {
+fn cpu_seconds() -> f64 {
     let mut t = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -166,7 +161,7 @@ fn process_cpu_seconds() -> f64 {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn process_cpu_seconds() -> f64 {
+fn cpu_seconds() -> f64 {
     0.0 // (timings are a benchmark aid; the benchmark runs on Linux)
 }
 

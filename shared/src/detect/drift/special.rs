@@ -358,7 +358,8 @@ pub fn sort_f64_with(v: &mut [f64], scratch: &mut Vec<f64>) {
     const BITS: u32 = 16;
     const PASSES: usize = 4;
     const RADIX: usize = 1 << BITS;
-    if v.len() < 4096 {
+    // (u32 digit counts: past 4 billion values, the comparison sort)
+    if v.len() < 4096 || v.len() > u32::MAX as usize {
         v.sort_unstable_by(f64::total_cmp);
         return;
     }
