@@ -7,6 +7,8 @@
 //! * [`embedding`] — Evidently's embedding drift methods and centroid cosine similarity.
 //! * [`profile`] — a compact reference profile; [`check`] — the function-side entry point that
 //!   turns a profile plus a batch of rows into [`crate::Finding`]s.
+//! * [`table`] — CSV tables with pandas' type inference and errors naming file, row and column;
+//!   [`columnar`] — the CLI's streaming reader, exact where it applies, the table otherwise.
 pub mod binning;
 pub mod capture;
 pub mod check;
