@@ -9,8 +9,10 @@
 //! row and column. A differential test checks the two paths pair columns identically.
 use std::io::Read;
 
-use super::numbers::{for_each_line, parse_f64, plain_decimal, POW10};
-use super::table::{header_names, is_int, is_nan_word, trim_cell, ColumnSource};
+use super::numbers::{for_each_line, parse_f64, plain_decimal, scan_plain};
+use super::table::{
+    header_names, int_column_type, is_int, is_nan_word, str_column_type, trim_cell, ColumnSource,
+};
 use super::values::{LabelsBuilder, Values};
 use super::{ColumnType, DriftError};
 
@@ -200,53 +202,6 @@ fn classify(s: &str) -> Result<Cell, GiveUp> {
     }
 }
 
-/// [`plain_decimal`] on the cell starting at `start`, fused with finding its end: the value,
-/// whether it has no point, and the index of the ',' (or line end) after it. `None` when the
-/// cell is anything else (the caller then reads it the general way).
-fn scan_plain(b: &[u8], start: usize) -> Option<(f64, bool, usize)> {
-    let mut i = start;
-    let negative = match b.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut m: u64 = 0;
-    let digits = |i: &mut usize, m: &mut u64| {
-        let from = *i;
-        while let Some(&c) = b.get(*i) {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            // (wrapping: a cell too long to be plain is refused below)
-            *m = m.wrapping_mul(10).wrapping_add(u64::from(d));
-            *i += 1;
-        }
-        *i - from
-    };
-    let whole = digits(&mut i, &mut m);
-    let (int, k) = if b.get(i) == Some(&b'.') {
-        i += 1;
-        (false, digits(&mut i, &mut m))
-    } else {
-        (true, 0)
-    };
-    if !matches!(b.get(i), None | Some(b',')) {
-        return None;
-    }
-    if i - start > 18 || whole + k == 0 || m > 1 << 53 || k >= POW10.len() {
-        return None;
-    }
-    let x = m as f64 / POW10[k];
-    Some((if negative { -x } else { x }, int, i))
-}
-
 impl ColumnSource for ColumnarTable {
     fn file(&self) -> &str {
         &self.file
@@ -262,23 +217,11 @@ impl ColumnSource for ColumnarTable {
                 values,
                 missing: 0,
                 all_int: true,
-            } => {
-                let mut seen: Vec<f64> = Vec::with_capacity(11);
-                for &x in values {
-                    if !seen.contains(&x) {
-                        seen.push(x);
-                        if seen.len() > 10 {
-                            return Some(ColumnType::Numerical);
-                        }
-                    }
-                }
-                Some(ColumnType::Categorical)
-            }
+            } => Some(int_column_type(values.iter().copied())),
             Column::Num { .. } | Column::Empty { .. } | Column::Taken => {
                 Some(ColumnType::Numerical)
             }
-            Column::Str { labels, .. } => (labels.distinct() as f64 <= labels.len() as f64 * 0.5)
-                .then_some(ColumnType::Categorical),
+            Column::Str { labels, .. } => str_column_type(labels.distinct(), labels.len()),
         }
     }
     fn values(&mut self, col: usize, ctype: ColumnType) -> Result<Option<Values>, DriftError> {

@@ -49,47 +49,56 @@ pub fn is_decimal(s: &str) -> bool {
 /// the standard library's correctly rounded parser returns. Such a value is always finite.
 pub fn plain_decimal(s: &str) -> Option<f64> {
     let b = s.as_bytes();
-    // A sign, a point and 16 digits at most (more digits cannot stay below 2^53 unless they
-    // are leading zeros, which the standard parser handles as well). So at most 18 digits:
-    // m < 10^18 never overflows.
-    if b.len() > 18 {
-        return None;
-    }
-    let (negative, digits) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        Some(b'+') => (false, &b[1..]),
-        _ => (false, b),
+    scan_plain(b, 0)
+        .filter(|&(_, _, end)| end == b.len())
+        .map(|(x, _, _)| x)
+}
+
+/// [`plain_decimal`] of the cell starting at `start` of a CSV line, fused with finding its
+/// end: the value, whether it has no point, and the index of the ',' (or line end) after it.
+/// `None` when the cell is anything else (the caller then reads it the general way).
+pub(crate) fn scan_plain(b: &[u8], start: usize) -> Option<(f64, bool, usize)> {
+    let mut i = start;
+    let negative = match b.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
     };
     let mut m: u64 = 0;
-    let mut i = 0;
-    while let Some(&c) = digits.get(i) {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        m = m * 10 + u64::from(d);
-        i += 1;
-    }
-    let whole = i; // digits before the point
-    let mut k = 0; // digits after it
-    if i < digits.len() {
-        if digits[i] != b'.' {
-            return None;
-        }
-        for &c in &digits[i + 1..] {
+    let digits = |i: &mut usize, m: &mut u64| {
+        let from = *i;
+        while let Some(&c) = b.get(*i) {
             let d = c.wrapping_sub(b'0');
             if d > 9 {
-                return None;
+                break;
             }
-            m = m * 10 + u64::from(d);
+            // (wrapping: a cell too long to be plain is refused below)
+            *m = m.wrapping_mul(10).wrapping_add(u64::from(d));
+            *i += 1;
         }
-        k = digits.len() - i - 1;
+        *i - from
+    };
+    let whole = digits(&mut i, &mut m);
+    let (int, k) = if b.get(i) == Some(&b'.') {
+        i += 1;
+        (false, digits(&mut i, &mut m))
+    } else {
+        (true, 0)
+    };
+    if !matches!(b.get(i), None | Some(b',')) {
+        return None;
     }
-    if whole + k == 0 || m > 1 << 53 || k >= POW10.len() {
+    if i - start > 18 || whole + k == 0 || m > 1 << 53 || k >= POW10.len() {
         return None;
     }
     let x = m as f64 / POW10[k];
-    Some(if negative { -x } else { x })
+    Some((if negative { -x } else { x }, int, i))
 }
 
 /// Calls `f(line_number, line)` for every line of `reader` (1-based numbers; `\n` or `\r\n`

@@ -247,31 +247,31 @@ pub fn infer_type(cells: &[Option<&str>]) -> Option<ColumnType> {
     let present: Vec<&str> = cells.iter().flatten().copied().collect();
     match dtype(cells) {
         Dtype::Float => Some(ColumnType::Numerical),
-        Dtype::Int => {
-            // Only "more than 10 distinct?" matters: stop counting at 11.
-            let mut v: Vec<i64> = Vec::with_capacity(11);
-            for x in present.iter().filter_map(|s| s.parse::<i64>().ok()) {
-                if !v.contains(&x) {
-                    v.push(x);
-                    if v.len() > 10 {
-                        break;
-                    }
-                }
-            }
-            Some(if v.len() <= 10 {
-                ColumnType::Categorical
-            } else {
-                ColumnType::Numerical
-            })
-        }
-        Dtype::Str => {
-            if distinct_strs(&present) as f64 > present.len() as f64 * 0.5 {
-                None
-            } else {
-                Some(ColumnType::Categorical)
+        Dtype::Int => Some(int_column_type(
+            present.iter().filter_map(|s| s.parse::<i64>().ok()),
+        )),
+        Dtype::Str => str_column_type(distinct_strs(&present), present.len()),
+    }
+}
+
+/// Evidently's type of an int64 column: categorical up to 10 distinct values.
+pub(super) fn int_column_type<T: PartialEq>(values: impl IntoIterator<Item = T>) -> ColumnType {
+    // Only "more than 10 distinct?" matters: stop counting at 11.
+    let mut seen: Vec<T> = Vec::with_capacity(11);
+    for x in values {
+        if !seen.contains(&x) {
+            seen.push(x);
+            if seen.len() > 10 {
+                return ColumnType::Numerical;
             }
         }
     }
+    ColumnType::Categorical
+}
+
+/// Evidently's type of a string column: text (`None`) when more than half its values differ.
+pub(super) fn str_column_type(distinct: usize, present: usize) -> Option<ColumnType> {
+    (distinct as f64 <= present as f64 * 0.5).then_some(ColumnType::Categorical)
 }
 
 /// Number of distinct strings (a short list first: categorical columns have few values).
