@@ -97,6 +97,14 @@ fn main() {
         println!("{}", json!({"full_prompt_pipeline": stage(full)}));
         return;
     }
+    // `AIIR_BENCH_ONLY=load` only loads the detector, 200 times: what a profiler of the cold
+    // start needs.
+    if std::env::var("AIIR_BENCH_ONLY").is_ok_and(|v| v == "load") {
+        for _ in 0..200 {
+            std::hint::black_box(PromptDetector::builtin().expect("builtin detector"));
+        }
+        return;
+    }
     // Model load: best of several cold parses (rules compile + weights + MinHash corpus).
     let mut load = Vec::new();
     for _ in 0..10 {
