@@ -2,3 +2,4 @@
 pub mod drift;
 pub mod integrity;
 pub mod prompt;
+pub mod radix;

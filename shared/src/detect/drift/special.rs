@@ -344,76 +344,27 @@ mod tests {
 }
 
 /// Sort f64 ascending in `total_cmp` order by LSD radix sort on the bit pattern: four passes of
-/// 16 bits (measured faster than 6 x 11 or 8 x 8 on a million values), all digit counts
-/// gathered in one read, digits that every key shares skipped. About twice as fast as a
+/// 16 bits (measured faster than 6 x 11 or 8 x 8 on a million values). About twice as fast as a
 /// comparison sort on the million-value columns the data-drift tests sort, and the order is
 /// exactly `total_cmp`'s.
 pub fn sort_f64(v: &mut [f64]) {
     sort_f64_with(v, &mut Vec::new());
 }
 
-/// As [`sort_f64`], with a scratch buffer the caller can reuse for several sorts (each fresh
-/// million-value buffer is 2,000 page faults).
+/// As [`sort_f64`], with a scratch buffer the caller can reuse for several sorts.
 pub fn sort_f64_with(v: &mut [f64], scratch: &mut Vec<f64>) {
-    const BITS: u32 = 16;
-    const PASSES: usize = 4;
-    const RADIX: usize = 1 << BITS;
     // (u32 digit counts: past 4 billion values, the comparison sort)
     if v.len() < 4096 || v.len() > u32::MAX as usize {
         v.sort_unstable_by(f64::total_cmp);
         return;
     }
-    // Keys whose unsigned order equals total_cmp order. They are kept in the f64 slots as bit
-    // patterns (moving a float preserves its bits), so no separate key array is needed.
-    let key = |x: f64| {
+    // A key whose unsigned order is total_cmp's order: negatives have every bit flipped,
+    // positives only the sign bit.
+    let key = |x: &f64| {
         let b = x.to_bits();
-        f64::from_bits(if b >> 63 == 1 { !b } else { b | (1 << 63) })
+        b ^ (((b as i64) >> 63) as u64 | 1 << 63)
     };
-    let unkey = |k: f64| {
-        let k = k.to_bits();
-        f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
-    };
-    let digit =
-        |k: f64, pass: usize| ((k.to_bits() >> (pass as u32 * BITS)) as usize) & (RADIX - 1);
-    let n = v.len();
-    let mut counts = vec![0u32; RADIX * PASSES];
-    for x in v.iter_mut() {
-        *x = key(*x);
-        for (pass, c) in counts.chunks_exact_mut(RADIX).enumerate() {
-            c[digit(*x, pass)] += 1;
-        }
-    }
-    scratch.clear();
-    scratch.resize(n, 0.0);
-    let mut in_scratch = false; // where the keys are now
-    for (pass, count) in counts.chunks_exact_mut(RADIX).enumerate() {
-        if count.contains(&(n as u32)) {
-            continue; // all keys share this digit
-        }
-        let mut sum = 0;
-        for c in count.iter_mut() {
-            let t = *c;
-            *c = sum;
-            sum += t;
-        }
-        let (src, dst): (&[f64], &mut [f64]) = if in_scratch {
-            (scratch, v)
-        } else {
-            (v, scratch)
-        };
-        for &k in src {
-            let d = digit(k, pass);
-            dst[count[d] as usize] = k;
-            count[d] += 1;
-        }
-        in_scratch = !in_scratch;
-    }
-    if in_scratch {
-        v.copy_from_slice(scratch);
-    }
-    for x in v.iter_mut() {
-        *x = unkey(*x);
-    }
+    crate::detect::radix::sort_by_u64_key::<_, 16>(v, scratch, key);
 }
 
 #[cfg(test)]
